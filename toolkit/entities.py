@@ -1,0 +1,112 @@
+"""msgspec Structs: rows as readers see them (`Account`) and as writers give them (`AccountCreate`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from toolkit.models.enums import AccountStatus, Plan, TransactionKind
+
+Email = Annotated[str, Meta(min_length=3, max_length=320, description="an email address; stored lower-case")]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Country = Annotated[str, Meta(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. DE")]
+Currency = Annotated[str, Meta(min_length=3, max_length=3, description="ISO 4217, e.g. EUR")]
+Money = Annotated[Decimal, Meta(description='exact amount with at most 2 decimals, e.g. "12.50"')]
+
+
+class Entity(Struct, kw_only=True):
+    """Base of the read-side structs: displays readably in Jupyter."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__struct_fields__}
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
+            for k, v in self.to_dict().items()
+        )
+        return f"<table><caption>{type(self).__name__}</caption>{rows}</table>"
+
+
+class Account(Entity, kw_only=True):
+    id: int
+    email: str
+    full_name: str
+    status: AccountStatus
+    plan: Plan
+    country: str
+    currency: str
+    balance: Decimal
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AccountCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Email
+    full_name: Name
+    country: Country
+    plan: Plan = Plan.FREE
+    currency: Currency = "EUR"
+    status: AccountStatus = AccountStatus.ACTIVE
+
+
+class AccountUpdate(Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    email: Email | UnsetType = UNSET
+    full_name: Name | UnsetType = UNSET
+    status: AccountStatus | UnsetType = UNSET
+    plan: Plan | UnsetType = UNSET
+    country: Country | UnsetType = UNSET
+    currency: Currency | UnsetType = UNSET
+
+
+class Transaction(Entity, kw_only=True):
+    id: int
+    account_id: int
+    kind: TransactionKind
+    amount: Decimal
+    description: str | None
+    occurred_at: datetime
+    created_at: datetime
+
+
+class TransactionCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    account_id: Annotated[int, Meta(ge=1)]
+    kind: TransactionKind
+    amount: Money
+    description: str | None = None
+    occurred_at: datetime | None = None
+
+
+class TransactionUpdate(Struct, kw_only=True):
+    """The ledger is append-only: there is nothing to update."""
+
+
+class AuditEntry(Entity, kw_only=True):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int
+    changes: dict[str, Any]
+
+
+class AuditUpdate(Struct, kw_only=True):
+    """The audit log is written by services only: there is nothing to update."""
+
+
+def changes_of(update: Struct) -> dict[str, Any]:
+    """The fields an update struct actually sets."""
+    return {f: v for f in update.__struct_fields__ if (v := getattr(update, f)) is not UNSET}
+
+
+def convert(data: Any, type_: type[Any]) -> Any:
+    """Build a struct from plain data, raising msgspec.ValidationError naming the field on bad input."""
+    return msgspec.convert(data, type_, strict=False)

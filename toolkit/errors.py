@@ -1,0 +1,96 @@
+"""Toolkit errors: every rule a service enforces has its own type and a readable message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class QueAccountError(Exception):
+    """Base of every error the toolkit raises on purpose."""
+
+
+class NotFound(QueAccountError):
+    """The requested row does not exist."""
+
+    def __init__(self, entity: str, entity_id: Any) -> None:
+        super().__init__(f"{entity} {entity_id} does not exist")
+        self.entity, self.entity_id = entity, entity_id
+
+
+class Conflict(QueAccountError):
+    """The change collides with the current state of the database."""
+
+
+class DuplicateEmail(Conflict):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"an account with email {email!r} already exists")
+        self.email = email
+
+
+class StaleVersion(Conflict):
+    def __init__(self, entity: str, entity_id: Any, expected: int, current: int) -> None:
+        super().__init__(
+            f"{entity} {entity_id} was changed by someone else: you edited version {expected}, "
+            f"the database has version {current}; re-read it and apply your change again"
+        )
+        self.entity, self.entity_id, self.expected, self.current = entity, entity_id, expected, current
+
+
+class Overdraft(Conflict):
+    def __init__(self, account_id: int, balance: Any, amount: Any) -> None:
+        super().__init__(
+            f"posting {amount} to account {account_id} would take its balance {balance} below zero"
+        )
+        self.account_id, self.balance, self.amount = account_id, balance, amount
+
+
+class AccountClosed(Conflict):
+    def __init__(self, account_id: int, doing: str = "post to") -> None:
+        super().__init__(f"account {account_id} is closed; cannot {doing} a closed account")
+        self.account_id = account_id
+
+
+class ReopenRefused(AccountClosed):
+    def __init__(self, account_id: int) -> None:
+        super().__init__(account_id, doing="reopen")
+
+
+class ReadOnlyField(QueAccountError):
+    """A read-only column (balance, version, timestamps) was given a new value."""
+
+
+class DeleteRefused(QueAccountError):
+    """Rows of this kind are never deleted (accounts are closed; the ledger is append-only)."""
+
+
+class DatabaseUnavailable(QueAccountError):
+    """The database cannot be reached; the message names it with the password masked."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with one field of one input row."""
+
+    row: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        return f"{', '.join(where) or 'input'}: {self.reason}"
+
+
+class ValidationFailed(QueAccountError):
+    """Input was refused; `issues` names each row, field and reason. Nothing was written."""
+
+    def __init__(self, issues: list[Issue] | Issue, *, limit: int = 10) -> None:
+        self.issues = [issues] if isinstance(issues, Issue) else list(issues)
+        shown = "; ".join(str(i) for i in self.issues[:limit])
+        more = len(self.issues) - limit
+        tail = f" (and {more} more)" if more > 0 else ""
+        super().__init__(f"invalid input, nothing was written: {shown}{tail}")

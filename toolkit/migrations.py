@@ -1,0 +1,151 @@
+"""Alembic from Python: `upgrade()`, `downgrade()`, `current()`, `history()`, `check()`, `revision()`.
+
+Every function takes an optional `url` (or `settings`); with neither, the configured database is used, and
+with none configured, the embedded PostgreSQL.
+
+    >>> from toolkit import migrations
+    >>> migrations.upgrade()          # to head
+    >>> migrations.check()            # [] when the database matches the models
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy.engine import URL
+
+from toolkit.settings import Settings, normalise_url
+
+
+def script_location() -> Path:
+    """The repository's `migrations/` in a checkout; the copy packaged inside `toolkit` when installed."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "migrations", here / "_migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("the Alembic migrations folder is missing from this installation")
+
+
+def resolve(url: str | URL | None = None, settings: Settings | None = None) -> URL:
+    if url is not None:
+        return normalise_url(url)
+    from toolkit.db import resolve_url
+
+    return resolve_url(settings if settings is not None else Settings.load())
+
+
+def config(url: str | URL | None = None, settings: Settings | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location()))
+    cfg.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
+    )
+    cfg.attributes["url"] = resolve(url, settings)
+    cfg.attributes["quiet_logging"] = True
+    return cfg
+
+
+@contextmanager
+def connect(cfg: Config) -> Iterator[Connection]:
+    engine = create_engine(cfg.attributes["url"], poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def upgrade(
+    rev: str = "head", *, url: str | URL | None = None, settings: Settings | None = None
+) -> list[str]:
+    """Upgrade the database to `rev` (default: head); returns the revisions now current."""
+    cfg = config(url, settings)
+    command.upgrade(cfg, rev)
+    return current(url=cfg.attributes["url"])
+
+
+def downgrade(rev: str, *, url: str | URL | None = None, settings: Settings | None = None) -> list[str]:
+    """Downgrade to `rev` (`"base"` empties the schema, `"-1"` steps back once); returns what is current."""
+    cfg = config(url, settings)
+    command.downgrade(cfg, rev)
+    return current(url=cfg.attributes["url"])
+
+
+def current(*, url: str | URL | None = None, settings: Settings | None = None) -> list[str]:
+    """The revision(s) the database is at; `[]` for an empty (never migrated) database."""
+    cfg = config(url, settings)
+    with connect(cfg) as conn:
+        return list(MigrationContext.configure(conn).get_current_heads())
+
+
+def heads() -> list[str]:
+    """The newest revision(s) in the migrations folder."""
+    return list(ScriptDirectory(str(script_location())).get_heads())
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: str
+    down_revision: str | None
+    message: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.down_revision or '<base>'} -> {self.revision}: {self.message}"
+
+
+def history() -> list[Revision]:
+    """Every revision, oldest first."""
+    scripts = ScriptDirectory(str(script_location()))
+    revisions = list(scripts.walk_revisions())[::-1]
+    return [
+        Revision(
+            r.revision, r.down_revision if isinstance(r.down_revision, str) else None, r.doc or "", r.path
+        )
+        for r in revisions
+    ]
+
+
+def check(*, url: str | URL | None = None, settings: Settings | None = None) -> list[Any]:
+    """Drift between the models and the database: `[]` means none. Each item is one Alembic diff."""
+    from toolkit.models import Base
+
+    cfg = config(url, settings)
+    with connect(cfg) as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": False}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def pending(*, url: str | URL | None = None, settings: Settings | None = None) -> list[str]:
+    """Revisions between the database's current one and head, in the order they would run."""
+    at = set(current(url=url, settings=settings))
+    out: list[str] = []
+    for rev in reversed(history()):
+        if rev.revision in at:
+            break
+        out.append(rev.revision)
+    return out[::-1]
+
+
+def revision(
+    message: str, *, autogenerate: bool = True, url: str | URL | None = None, settings: Settings | None = None
+) -> Path:
+    """Write a new revision file (autogenerated from the models by default); returns its path."""
+    cfg = config(url, settings)
+    script = command.revision(cfg, message=message, autogenerate=autogenerate)
+    scripts = script if isinstance(script, list) else [script]
+    if not scripts or scripts[0] is None:
+        raise RuntimeError("Alembic wrote no revision")
+    return Path(scripts[0].path)

@@ -1,0 +1,147 @@
+"""The generic repository: CRUDMixin[Model, Entity, Update]. Concrete repositories are a few lines."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from msgspec import Struct
+from sqlalchemy import ColumnElement, Select, Table, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from toolkit.entities import Entity, changes_of
+from toolkit.errors import DeleteRefused, Issue, NotFound, StaleVersion, ValidationFailed
+from toolkit.mixins.integrity import translated
+from toolkit.models.base import Base
+
+M = TypeVar("M", bound=Base)
+E = TypeVar("E", bound=Entity)
+U = TypeVar("U", bound=Struct)
+
+OrderBy = str | ColumnElement[Any] | Sequence[str | ColumnElement[Any]] | None
+
+
+class CRUDMixin(Generic[M, E, U]):
+    """get, list, count, create, update (version-checked) and delete (where the model allows it)."""
+
+    model: ClassVar[type[Base]]
+    entity: ClassVar[type[Entity]]
+    name: ClassVar[str]
+    deletable: ClassVar[bool] = False
+    versioned: ClassVar[bool] = False
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def table(self) -> Table:
+        table = self.model.__table__
+        assert isinstance(table, Table)
+        return table
+
+    def column(self, name: str) -> ColumnElement[Any]:
+        """The model's column called `name`; anything else is refused, so names never come from input."""
+        if name not in self.table.c:
+            known = ", ".join(self.table.c.keys())
+            raise ValidationFailed(Issue(None, name, f"{self.name} has no column {name!r} (known: {known})"))
+        return self.table.c[name]
+
+    def _get_query(self, *args: ColumnElement[bool], **kwargs: Any) -> Select[Any]:
+        """Rows matching SQL conditions (`args`) and equality filters (`kwargs`; a list means IN)."""
+        return select(self.table).where(*args, *self.equals(kwargs))
+
+    def equals(self, filters: Mapping[str, Any]) -> builtins.list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        for key, value in filters.items():
+            col = self.column(key)
+            if isinstance(value, list | tuple | set | frozenset):
+                conditions.append(col.in_(list(value)))
+            else:
+                conditions.append(col.is_(None) if value is None else col == value)
+        return conditions
+
+    def ordering(self, order_by: OrderBy) -> builtins.list[ColumnElement[Any]]:
+        """`"created_at"`, `"-created_at"` (descending), a column expression, or a list of these."""
+        if order_by is None:
+            return [self.table.c.id]
+        items = [order_by] if isinstance(order_by, str | ColumnElement) else list(order_by)
+        out: list[ColumnElement[Any]] = []
+        for item in items:
+            if isinstance(item, str):
+                desc = item.startswith("-")
+                col = self.column(item.lstrip("-"))
+                out.append(col.desc() if desc else col.asc())
+            else:
+                out.append(item)
+        return out
+
+    def to_entity(self, row: Any) -> E:
+        return self.entity(**row._mapping)  # type: ignore[return-value]
+
+    async def get(self, id: int) -> E:
+        row = (await self.session.execute(self._get_query(self.table.c.id == id))).first()
+        if row is None:
+            raise NotFound(self.name, id)
+        return self.to_entity(row)
+
+    async def get_for_update(self, id: int) -> E:
+        """The row, locked until the end of the transaction, so a check-then-write cannot race."""
+        query = select(self.table).where(self.table.c.id == id).with_for_update()
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            raise NotFound(self.name, id)
+        return self.to_entity(row)
+
+    async def list(
+        self,
+        *args: ColumnElement[bool],
+        order_by: OrderBy = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        **kwargs: Any,
+    ) -> builtins.list[E]:
+        query = self._get_query(*args, **kwargs).order_by(*self.ordering(order_by))
+        query = query.limit(limit).offset(offset)
+        return [self.to_entity(row) for row in await self.session.execute(query)]
+
+    async def count(self, *args: ColumnElement[bool], **kwargs: Any) -> int:
+        query = select(func.count()).select_from(self._get_query(*args, **kwargs).subquery())
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def create(self, data: Struct | Mapping[str, Any]) -> E:
+        values = changes_of(data) if isinstance(data, Struct) else dict(data)
+        with translated(**values):
+            row = (await self.session.execute(insert(self.table).values(values).returning(self.table))).one()
+        return self.to_entity(row)
+
+    async def create_many(self, rows: Iterable[Mapping[str, Any]]) -> builtins.list[E]:
+        batch = list(rows)
+        if not batch:
+            return []
+        with translated():
+            result = await self.session.execute(insert(self.table).values(batch).returning(self.table))
+        return [self.to_entity(row) for row in result]
+
+    async def update(
+        self, id: int, changes: U | Mapping[str, Any], version: int | None = None
+    ) -> tuple[E, E]:
+        """Apply `changes`; with `version`, refuse (StaleVersion) unless it is the row's current version."""
+        values = changes_of(changes) if isinstance(changes, Struct) else dict(changes)
+        before = await self.get_for_update(id)
+        current = getattr(before, "version", None)
+        if version is not None and current is not None and version != current:
+            raise StaleVersion(self.name, id, version, current)
+        if self.versioned:
+            values |= {"version": self.table.c.version + 1, "updated_at": func.now()}
+        query = update(self.table).where(self.table.c.id == id).values(values).returning(self.table)
+        with translated(**values):
+            row = (await self.session.execute(query)).one()
+        return before, self.to_entity(row)
+
+    async def delete(self, id: int) -> E:
+        if not self.deletable:
+            raise DeleteRefused(f"{self.name} rows are never deleted")
+        before = await self.get_for_update(id)
+        await self.session.execute(self.table.delete().where(self.table.c.id == id))
+        return before

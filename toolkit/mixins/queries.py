@@ -1,0 +1,73 @@
+"""Query mixins: what each model adds to the generic CRUD vocabulary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from toolkit import entities as e
+from toolkit.mixins.crud import CRUDMixin
+from toolkit.models import AccountModel, AuditEntryModel, TransactionModel
+
+
+class AccountQueries(CRUDMixin[AccountModel, e.Account, e.AccountUpdate]):
+    model = AccountModel
+    entity = e.Account
+    name = "account"
+    versioned = True
+
+    def _get_query(self, *args: ColumnElement[bool], **kwargs: Any) -> Select[Any]:
+        if "email" in kwargs and isinstance(kwargs["email"], str):
+            kwargs["email"] = kwargs["email"].strip().lower()
+        return super()._get_query(*args, **kwargs)
+
+    async def add_to_balance(self, account_id: int, amount: Decimal) -> e.Account:
+        """Move the balance by `amount` (the caller writes the ledger row in the same transaction)."""
+        table = self.table
+        query = (
+            table.update()
+            .where(table.c.id == account_id)
+            .values(balance=table.c.balance + amount, updated_at=func.now())
+            .returning(table)
+        )
+        return self.to_entity((await self.session.execute(query)).one())
+
+
+class TransactionQueries(CRUDMixin[TransactionModel, e.Transaction, e.TransactionUpdate]):
+    model = TransactionModel
+    entity = e.Transaction
+    name = "transaction"
+
+    async def sum_for(self, account_id: int) -> Decimal:
+        query = select(func.coalesce(func.sum(self.table.c.amount), 0)).where(
+            self.table.c.account_id == account_id
+        )
+        return Decimal((await self.session.execute(query)).scalar_one())
+
+
+class AuditQueries(CRUDMixin[AuditEntryModel, e.AuditEntry, e.AuditUpdate]):
+    model = AuditEntryModel
+    entity = e.AuditEntry
+    name = "audit entry"
+
+    def ordering(self, order_by: Any) -> list[ColumnElement[Any]]:
+        return super().ordering(order_by if order_by is not None else "id")
+
+
+async def record_audit(
+    audit: AuditQueries, actor: str, action: str, entity: str, entity_id: int, changes: dict[str, Any]
+) -> None:
+    """Write one audit row; values are stored as JSON (money and times as strings)."""
+    import msgspec
+
+    await audit.create(
+        {
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "changes": msgspec.to_builtins(changes, builtin_types=()),
+        }
+    )

@@ -1,0 +1,24 @@
+"""SQLAlchemy models. `Account`, `Transaction` and `AuditEntry` are the names notebook conditions use."""
+
+from toolkit.models.account import AccountModel
+from toolkit.models.audit import AuditEntryModel
+from toolkit.models.base import Base
+from toolkit.models.enums import AccountStatus, Plan, TransactionKind
+from toolkit.models.transaction import TransactionModel
+
+Account = AccountModel
+Transaction = TransactionModel
+AuditEntry = AuditEntryModel
+
+__all__ = [
+    "Account",
+    "AccountModel",
+    "AccountStatus",
+    "AuditEntry",
+    "AuditEntryModel",
+    "Base",
+    "Plan",
+    "Transaction",
+    "TransactionKind",
+    "TransactionModel",
+]

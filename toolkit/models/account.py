@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Identity, Numeric, String, Text, func
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column
+
+from toolkit.models.base import Base
+from toolkit.models.enums import AccountStatus, Plan
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def enum_column(enum: type[StrEnum], name: str) -> SAEnum:
+    """A text column limited to the enum's values by a CHECK constraint (no native PG type to migrate)."""
+    return SAEnum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class AccountModel(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_normalised"),
+        CheckConstraint(f"email ~ '{EMAIL_PATTERN}'", name="email_format"),
+        CheckConstraint("length(btrim(full_name)) > 0", name="full_name_not_blank"),
+        CheckConstraint("country ~ '^[A-Z]{2}$'", name="country_format"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_format"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    status: Mapped[AccountStatus] = mapped_column(
+        enum_column(AccountStatus, "account_status"), server_default=AccountStatus.ACTIVE.value, index=True
+    )
+    plan: Mapped[Plan] = mapped_column(enum_column(Plan, "account_plan"), server_default=Plan.FREE.value)
+    country: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3), server_default="EUR")
+    balance: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column(server_default="1")

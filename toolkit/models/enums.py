@@ -1,0 +1,27 @@
+"""The closed vocabularies of the account domain."""
+
+from enum import StrEnum
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class Plan(StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    BUSINESS = "business"
+
+
+class TransactionKind(StrEnum):
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    FEE = "fee"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+
+
+POSITIVE_KINDS = frozenset({TransactionKind.DEPOSIT, TransactionKind.REFUND})
+NEGATIVE_KINDS = frozenset({TransactionKind.WITHDRAWAL, TransactionKind.FEE})

@@ -1,0 +1,18 @@
+"""One small repository per model, each built from the scope's session."""
+
+from toolkit.mixins.queries import AccountQueries, AuditQueries, TransactionQueries
+
+
+class AccountRepository(AccountQueries):
+    pass
+
+
+class TransactionRepository(TransactionQueries):
+    pass
+
+
+class AuditRepository(AuditQueries):
+    pass
+
+
+__all__ = ["AccountRepository", "AuditRepository", "TransactionRepository"]

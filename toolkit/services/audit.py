@@ -1,0 +1,24 @@
+"""The audit trail, read-only: services write it, people read it."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from toolkit.entities import AuditEntry
+from toolkit.repositories import AuditRepository
+
+
+class AuditService:
+    def __init__(self, audit: AuditRepository) -> None:
+        self.audit = audit
+
+    async def list(self, *args: Any, **kwargs: Any) -> builtins.list[AuditEntry]:
+        return await self.audit.list(*args, **kwargs)
+
+    async def count(self, *args: Any, **kwargs: Any) -> int:
+        return await self.audit.count(*args, **kwargs)
+
+    async def history(self, entity: str, entity_id: int) -> builtins.list[AuditEntry]:
+        """Every change to one row, oldest first."""
+        return await self.audit.list(entity=entity, entity_id=entity_id)

@@ -1,0 +1,84 @@
+"""The ledger: postings move balances in the same transaction, in order, never below zero."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from toolkit.db import UnitOfWork
+from toolkit.entities import Transaction, TransactionCreate, changes_of
+from toolkit.errors import AccountClosed, DeleteRefused, Overdraft, ValidationFailed
+from toolkit.mixins.queries import record_audit
+from toolkit.models.enums import AccountStatus
+from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
+from toolkit.services.rules import money_issue, parse
+
+
+class TransactionService:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        transactions: TransactionRepository,
+        accounts: AccountRepository,
+        audit: AuditRepository,
+    ) -> None:
+        self.uow, self.transactions, self.accounts, self.audit = uow, transactions, accounts, audit
+
+    async def get(self, id: int) -> Transaction:
+        return await self.transactions.get(id)
+
+    async def list(self, *args: Any, **kwargs: Any) -> builtins.list[Transaction]:
+        return await self.transactions.list(*args, **kwargs)
+
+    async def count(self, *args: Any, **kwargs: Any) -> int:
+        return await self.transactions.count(*args, **kwargs)
+
+    async def post(self, data: TransactionCreate | dict[str, Any], *, actor: str) -> Transaction:
+        """Post one transaction: refused if the account is closed or the balance would go below zero."""
+        return (await self.post_many([data], actor=actor))[0]
+
+    async def post_many(
+        self, items: Sequence[TransactionCreate | dict[str, Any]], *, actor: str
+    ) -> builtins.list[Transaction]:
+        """Post many transactions in order, all or nothing."""
+        many = len(items) > 1
+        postings = [parse(TransactionCreate, item, row=i if many else None) for i, item in enumerate(items)]
+        issues = [
+            m for i, p in enumerate(postings) if (m := money_issue(p.amount, "amount", i if many else None))
+        ]
+        if issues:
+            raise ValidationFailed(issues)
+        async with self.uow.atomic():
+            for account_id in sorted({p.account_id for p in postings}):
+                await self.accounts.get_for_update(account_id)  # lock in id order: no deadlocks
+            return [await self._post_locked(p, actor) for p in postings]
+
+    async def _post_locked(self, posting: TransactionCreate, actor: str) -> Transaction:
+        account = await self.accounts.get(posting.account_id)
+        if account.status is AccountStatus.CLOSED:
+            raise AccountClosed(account.id)
+        amount = Decimal(posting.amount).quantize(Decimal("0.01"))
+        if account.balance + amount < 0:
+            raise Overdraft(account.id, account.balance, amount)
+        values = {k: v for k, v in changes_of(posting).items() if v is not None} | {"amount": amount}
+        transaction = await self.transactions.create(values)
+        after = await self.accounts.add_to_balance(account.id, amount)
+        await record_audit(
+            self.audit,
+            actor,
+            "post",
+            "transaction",
+            transaction.id,
+            {
+                "account_id": {"old": None, "new": account.id},
+                "kind": {"old": None, "new": posting.kind},
+                "amount": {"old": None, "new": amount},
+                "balance": {"old": account.balance, "new": after.balance},
+            },
+        )
+        return transaction
+
+    async def delete(self, id: int, *, actor: str) -> None:
+        raise DeleteRefused("the ledger is append-only: post a reversing adjustment instead")

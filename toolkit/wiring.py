@@ -1,0 +1,59 @@
+"""THE composition root: `create_container(settings)` builds everything, for both faces and the tests.
+
+Adding a model is one line in `SCOPED` below (its repository and its service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import wireup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from toolkit.db import Database, UnitOfWork
+from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
+from toolkit.services import AccountService, AuditService, TransactionService
+from toolkit.settings import Settings
+
+# One entry per model: its repository and its service live for one scope (an HTTP request or notebook call).
+SCOPED: list[type[Any]] = [
+    UnitOfWork,
+    AccountRepository,
+    AccountService,
+    TransactionRepository,
+    TransactionService,
+    AuditRepository,
+    AuditService,
+]
+
+
+@wireup.injectable
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """One engine per container; disposed when the container closes."""
+    db = Database(settings)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@wireup.injectable(lifetime="scoped")
+async def session(db: Database) -> AsyncIterator[AsyncSession]:
+    """One session per scope: whatever was not committed is rolled back, and it is always closed."""
+    async with db.sessions() as scoped_session:
+        yield scoped_session
+
+
+def create_container(settings: Settings | None = None, *extra: Any) -> wireup.AsyncContainer:
+    """Build the container both faces share. `extra` registers more injectables (e.g. the sidecar's)."""
+    settings = settings if settings is not None else Settings.load()
+    return wireup.create_async_container(
+        injectables=[
+            wireup.instance(settings, as_type=Settings),
+            database,
+            session,
+            *(wireup.injectable(cls, lifetime="scoped") for cls in SCOPED),
+            *extra,
+        ]
+    )
