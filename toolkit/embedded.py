@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import warnings
@@ -14,6 +15,7 @@ log = logging.getLogger("toolkit.embedded")
 DATABASE = "queaccount"
 
 
+@functools.cache
 def start(home: Path, database: str = DATABASE) -> URL:
     """Start (or join) the embedded server whose data lives under `home`; return a psycopg URL to `database`.
 

@@ -64,6 +64,10 @@ class DeleteRefused(QueAccountError):
     """Rows of this kind are never deleted (accounts are closed; the ledger is append-only)."""
 
 
+class ReadOnlyQuery(QueAccountError):
+    """A write was attempted in a read-only query."""
+
+
 class DatabaseUnavailable(QueAccountError):
     """The database cannot be reached; the message names it with the password masked."""
 
@@ -72,7 +76,7 @@ class DatabaseUnavailable(QueAccountError):
 class Issue:
     """One problem with one field of one input row."""
 
-    row: int | None
+    row: Any  # a frame's index label, a list position, or None for the whole input
     field: str | None
     reason: str
 

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from toolkit.db import Database, UnitOfWork
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.services import AccountService, AuditService, TransactionService
+from toolkit.services.account_frames import AccountFrameService
+from toolkit.services.sql import SqlService
+from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
 from toolkit.settings import Settings
 
 # One entry per model: its repository and its service live for one scope (an HTTP request or notebook call).
@@ -25,6 +28,10 @@ SCOPED: list[type[Any]] = [
     TransactionService,
     AuditRepository,
     AuditService,
+    AccountFrameService,
+    TransactionFrameService,
+    AuditFrameService,
+    SqlService,
 ]
 
 

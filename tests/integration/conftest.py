@@ -40,3 +40,32 @@ async def new_account(run: Scoped) -> Callable[..., Any]:
 
 
 __all__ = ["ACTOR", "AccountService", "AuditService", "Scoped", "TransactionService"]
+
+
+@pytest.fixture
+def qa(database_url: Any) -> Any:
+    """The notebook facade on the test database (progress bars off)."""
+    import toolkit
+
+    with toolkit.connect(database_url, actor="test:analyst", progress=False) as kit:
+        yield kit
+
+
+@pytest.fixture
+def seeded(qa: Any) -> Any:
+    """Five accounts, some money on them."""
+    import pandas as pd
+
+    qa.accounts.insert_frame(
+        pd.DataFrame(
+            {
+                "email": [f"user{i}@example.com" for i in range(5)],
+                "full_name": ["Ada", "Bo", "Cy", "Di", "Ed"],
+                "country": ["DE", "DE", "FR", "GB", "US"],
+                "plan": ["free", "pro", "business", "pro", "free"],
+            }
+        )
+    )
+    for account_id in range(1, 6):
+        qa.transactions.post(account_id, "deposit", f"{account_id * 100}.25")
+    return qa

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -78,3 +79,20 @@ def test_cli_help_explains_each_db_action(empty_url):
     for action in ("upgrade", "downgrade", "current", "history", "check", "revision", "diagram"):
         shown = cli("db", action, "--help", url=empty_url)
         assert shown.returncode == 0 and "usage: queaccount db " + action in shown.stdout
+
+
+def test_plain_alembic_upgrade_head_works_from_the_repository_root(empty_url):
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QUEACCOUNT_DATABASE_URL": empty_url.render_as_string(hide_password=False),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert migrations.current(url=empty_url) == migrations.heads()

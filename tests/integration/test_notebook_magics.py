@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from sqlalchemy.exc import ProgrammingError
+
+import toolkit
+from tests.conftest import url_with_password
+from toolkit import migrations
+
+
+@pytest.fixture
+def shell(seeded):
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "toolkit")
+    yield ip
+    InteractiveShell.clear_instance()
+
+
+def test_qa_sql_binds_notebook_variables_and_stores_the_frame(shell):
+    shell.user_ns["country"] = "DE"
+    frame = shell.run_cell_magic(
+        "qa_sql", "-o out", "select id from accounts where country = :country order by id"
+    )
+    assert frame["id"].tolist() == [1, 2]
+    assert shell.user_ns["out"] is frame
+
+
+def test_qa_sql_is_read_only_unless_write(shell, seeded):
+    result = shell.run_cell("%%qa_sql\nupdate accounts set plan = 'pro'")
+    assert not result.success or result.error_in_exec is not None
+    assert seeded.accounts.frame(plan="pro")["id"].tolist() == [2, 4]
+    shell.run_cell_magic("qa_sql", "--write", "update accounts set plan = 'pro' where id = 1")
+    assert seeded.accounts.get(1).plan == "pro"
+
+
+def test_qa_sql_names_a_missing_variable(shell):
+    with pytest.raises(NameError, match=":nowhere"):
+        shell.run_cell_magic("qa_sql", "", "select :nowhere")
+
+
+def test_qa_migrate_and_qa_schema(shell):
+    status = shell.run_line_magic("qa_migrate", "")
+    assert status["applied"].all() and status["head"].iloc[-1]
+    assert shell.run_line_magic("qa_migrate", "current") == migrations.heads()
+    assert "no drift" in shell.run_line_magic("qa_migrate", "check")
+    schema = shell.run_line_magic("qa_schema", "")
+    assert "erDiagram" in schema.data and "accounts ||--o{ transactions" in schema.data
+
+
+def test_credentials_never_appear_in_cell_output(database_url, capsys):
+    secret = "cell-out-secret-42"
+    qa = toolkit.connect(url_with_password(database_url, secret), progress=False)
+    try:
+        ip = InteractiveShell.instance()
+        ip.run_line_magic("load_ext", "toolkit")
+        ip.run_cell("qa = __import__('toolkit.notebook.facade').notebook.facade.current(); qa")
+        ip.run_cell("%qa_migrate status")
+        ip.run_cell("%%qa_sql\nselect * from nowhere_table")
+        out = capsys.readouterr()
+        assert secret not in out.out + out.err
+        assert secret not in repr(qa)
+    finally:
+        qa.close()
+        InteractiveShell.clear_instance()
+
+
+def test_writes_warn_when_the_database_is_behind_head(make_database):
+    url = make_database("qa_behind")
+    migrations.upgrade(url=url)
+    with toolkit.connect(url, progress=False) as qa:
+        assert qa.migrations.status()["applied"].all()
+        qa.migrations.downgrade("base")
+        assert not qa.migrations.status()["applied"].any()
+        qa.migrations.upgrade()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            qa.accounts.create(email="w@example.com", full_name="W", country="DE")
+        assert not [w for w in caught if "behind head" in str(w.message)]
+    fresh = make_database("qa_empty_behind")
+    with (
+        toolkit.connect(fresh, progress=False) as qa,
+        pytest.warns(UserWarning, match="behind head"),
+        pytest.raises(ProgrammingError, match="accounts"),  # the table does not exist yet
+    ):
+        qa.accounts.create(email="w@example.com", full_name="W", country="DE")

@@ -1,0 +1,180 @@
+"""diff(): what writing a frame back would do, cell by cell, before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from toolkit.frames.validate import FrameSpec, Issues
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `Plan.apply()` wrote."""
+
+    entity: str
+    inserted: int
+    updated: int
+    unchanged: int
+    skipped_conflicts: int = 0
+    skipped_invalid: int = 0
+    ids: list[int] = field(default_factory=list, repr=False)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.entity}: {self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged"
+            f", {self.skipped_conflicts} conflicts skipped, {self.skipped_invalid} invalid rows skipped"
+        )
+
+
+@dataclass
+class Plan:
+    """Inserts, changed cells (old → new), unchanged rows, conflicts and invalid rows. Writes nothing.
+
+    `plan.apply()` writes it in one transaction; any conflict or invalid row refuses the whole plan unless
+    you pass `skip_conflicts=True` / `skip_invalid=True`.
+    """
+
+    entity: str
+    inserts: pd.DataFrame
+    updates: pd.DataFrame
+    unchanged: pd.Index
+    conflicts: pd.DataFrame
+    invalid: pd.DataFrame
+    changes: pd.DataFrame = field(repr=False)
+    applier: Callable[..., Report] | None = field(default=None, repr=False)
+
+    @property
+    def updated_rows(self) -> int:
+        return int(self.updates["row"].nunique()) if len(self.updates) else 0
+
+    def summary(self) -> str:
+        return (
+            f"{self.entity} plan: {len(self.inserts)} to insert, {self.updated_rows} to update "
+            f"({len(self.updates)} cells), {len(self.unchanged)} unchanged, {len(self.conflicts)} conflicts, "
+            f"{self.invalid['row'].nunique() if len(self.invalid) else 0} invalid rows"
+        )
+
+    def apply(self, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
+        """Write inserts and updates in ONE transaction, re-checking every version."""
+        if self.applier is None:
+            raise RuntimeError("this plan is not bound to a connection")
+        return self.applier(self, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p><b>{self.summary()}</b> (nothing written yet: call <code>.apply()</code>)</p>"]
+        for title, frame in (
+            ("Invalid rows", self.invalid),
+            ("Conflicts (changed in the database since you read them)", self.conflicts),
+            ("Changed cells", self.updates),
+            ("Inserts", self.inserts),
+        ):
+            if len(frame):
+                parts.append(f"<h4>{title}</h4>{frame.head(50).to_html()}")
+                if len(frame) > 50:
+                    parts.append(f"<p>… and {len(frame) - 50} more</p>")
+        return "".join(parts)
+
+
+def same(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Cell-wise equality where NA equals NA (categoricals compared by value)."""
+    if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype):
+        a, b = a.astype("string"), b.astype("string")
+    both_na = a.isna().to_numpy() & b.isna().to_numpy()
+    equal = (a == b).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(equal | both_na, index=a.index)
+
+
+def make_plan(
+    entity: str, clean: pd.DataFrame, current: pd.DataFrame, spec: FrameSpec, issues: Issues
+) -> Plan:
+    """Compare a checked frame with the database's rows for the same ids (`current`, indexed by id)."""
+    key = spec.key
+    if key not in clean.columns:
+        clean = clean.assign(**{key: pd.Series(pd.NA, index=clean.index, dtype="Int64")})
+    is_new = clean[key].isna()
+    inserts = clean.loc[is_new, [c for c in spec.editable if c in clean.columns]]
+    existing = clean.loc[~is_new]
+    if len(existing) and "version" not in clean.columns:
+        issues.add([None], "version", "needed to update rows safely: read the frame with frame() to get it")
+    duplicated = existing[key].duplicated(keep=False)
+    issues.where(duplicated, key, "duplicate id in the frame")
+    missing = ~existing[key].isin(current.index)
+    for label, id_ in existing.loc[missing, key].items():
+        issues.add([label], key, f"no {entity} with id {id_}")
+    existing = existing.loc[~missing & ~duplicated]
+    db = current.loc[existing[key].to_numpy()].set_axis(existing.index)
+
+    conflicted = pd.Series(False, index=existing.index)
+    if "version" in existing.columns:
+        conflicted = ~same(existing["version"].astype("Int64"), db["version"].astype("Int64"))
+    conflicts = pd.DataFrame(
+        {
+            "row": existing.index[conflicted],
+            key: existing.loc[conflicted, key].to_numpy(),
+            "your_version": existing.loc[conflicted, "version"].to_numpy() if conflicted.any() else [],
+            "current_version": db.loc[conflicted, "version"].to_numpy() if conflicted.any() else [],
+        }
+    )
+    settled = existing.loc[~conflicted]
+    for name in spec.read_only:
+        if name in settled.columns and name != "version":
+            changed = ~same(settled[name], db.loc[settled.index, name])
+            issues.where(changed, name, "is read-only and was changed (balances move only by posting)")
+
+    masks = {
+        name: ~same(settled[name], db.loc[settled.index, name])
+        for name in spec.editable
+        if name in settled.columns
+    }
+    long = [
+        pd.DataFrame(
+            {
+                "row": settled.index[mask],
+                key: settled.loc[mask, key].to_numpy(),
+                "column": name,
+                "old": db.loc[settled.index[mask], name].astype(object).to_numpy(),
+                "new": settled.loc[mask, name].astype(object).to_numpy(),
+            }
+        )
+        for name, mask in masks.items()
+        if mask.any()
+    ]
+    updates = (
+        pd.concat(long, ignore_index=True)
+        if long
+        else pd.DataFrame(columns=["row", key, "column", "old", "new"])
+    )
+    any_change = pd.DataFrame(masks).any(axis=1) if masks else pd.Series(False, index=settled.index)
+    changes = settled.loc[any_change].copy()
+    for name, mask in masks.items():
+        changes[f"ch_{name}"] = mask.loc[any_change]
+    return Plan(
+        entity=entity,
+        inserts=inserts,
+        updates=updates,
+        unchanged=settled.index[~any_change],
+        conflicts=conflicts,
+        invalid=issues.frame(),
+        changes=changes,
+    )
+
+
+def without_invalid(plan: Plan) -> Plan:
+    """The plan less every row named in `invalid` (frame-level issues have row None and are kept)."""
+    bad = set(plan.invalid["row"].dropna())
+    return Plan(
+        plan.entity,
+        plan.inserts.loc[~plan.inserts.index.isin(bad)],
+        plan.updates.loc[~plan.updates["row"].isin(bad)],
+        plan.unchanged,
+        plan.conflicts.loc[~plan.conflicts["row"].isin(bad)],
+        plan.invalid,
+        plan.changes.loc[~plan.changes.index.isin(bad)],
+        plan.applier,
+    )

@@ -1,0 +1,79 @@
+"""Faithful types both ways: how each model column looks in Arrow and in pandas."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Enum, Integer, Numeric, String, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+def arrow_type(column: Column[Any]) -> pa.DataType:
+    t = column.type
+    if isinstance(t, BigInteger | Integer):
+        return pa.int64()
+    if isinstance(t, Numeric):
+        return pa.decimal128(t.precision or 38, t.scale or 0)
+    if isinstance(t, DateTime):
+        return pa.timestamp("us", tz="UTC")
+    if isinstance(t, Boolean):
+        return pa.bool_()
+    if isinstance(t, String | Text | Enum | JSONB):
+        return pa.string()
+    raise TypeError(f"no Arrow type for {column.name} ({t})")
+
+
+def categories(column: Column[Any]) -> list[str] | None:
+    """The allowed values of an enum column, in declaration order."""
+    t = column.type
+    if isinstance(t, Enum) and t.enum_class is not None and issubclass(t.enum_class, enum.Enum):
+        return [m.value for m in t.enum_class]
+    return None
+
+
+def pandas_dtype(column: Column[Any]) -> Any:
+    """Integers stay integers (nullable Int64 where NULL can occur), money is exact decimal, times are UTC,
+    enums are categoricals and text is pandas' string dtype."""
+    cats = categories(column)
+    if cats is not None:
+        return pd.CategoricalDtype(cats)
+    t = arrow_type(column)
+    if pa.types.is_int64(t):
+        return "Int64" if column.nullable else "int64"
+    if pa.types.is_decimal(t):
+        return pd.ArrowDtype(t)
+    if pa.types.is_timestamp(t):
+        return pd.DatetimeTZDtype("us", "UTC")
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if isinstance(column.type, JSONB):
+        return object
+    return pd.StringDtype()
+
+
+def arrow_schema(table: Table, names: list[str]) -> pa.Schema:
+    return pa.schema([pa.field(n, arrow_type(table.c[n]), nullable=table.c[n].nullable) for n in names])
+
+
+def to_pandas(data: pa.Table, table: Table) -> pd.DataFrame:
+    """An Arrow table of `table`'s columns as a DataFrame with the faithful dtypes."""
+    import json
+
+    frame: pd.DataFrame = data.to_pandas(
+        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_decimal(t) else None,
+        self_destruct=True,
+    )
+    for name in frame.columns:
+        column = table.c[name]
+        if isinstance(column.type, JSONB):
+            frame[name] = [json.loads(v) if isinstance(v, str) else v for v in frame[name]]
+        else:
+            frame[name] = frame[name].astype(pandas_dtype(column))
+    return frame
+
+
+def empty_frame(table: Table, names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({n: pd.Series([], dtype=pandas_dtype(table.c[n])) for n in names})

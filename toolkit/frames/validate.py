@@ -1,0 +1,149 @@
+"""Check a whole frame at once (vectorised): every bad cell becomes one (row, column, reason) issue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Table
+
+from toolkit.frames.schema import arrow_type, categories, pandas_dtype
+
+Check = Callable[[pd.DataFrame], Iterable[tuple["pd.Series[bool]", str, str]]]
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """What a frame of one model may hold, and what an insert needs."""
+
+    table: Table
+    editable: tuple[str, ...]
+    read_only: tuple[str, ...]
+    required: tuple[str, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    normalise: dict[str, Callable[[pd.Series], pd.Series]] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+    key: str = "id"
+    update_guard: str | None = None
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return (self.key, *self.editable, *self.read_only)
+
+
+class Issues:
+    """Collects (row, column, reason) triples; rows are the frame's own index labels."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, rows: Iterable[Any], column: str | None, reason: str | pd.Series) -> None:
+        labels = list(rows)
+        if labels:
+            reasons = list(reason) if isinstance(reason, pd.Series) else [reason] * len(labels)
+            self.parts.append(pd.DataFrame({"row": labels, "column": column, "reason": reasons}))
+
+    def where(self, mask: pd.Series, column: str | None, reason: str) -> None:
+        self.add(mask.index[mask.fillna(False).to_numpy(dtype=bool)], column, reason)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({"row": [], "column": pd.Series([], dtype="string"), "reason": []})
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues) -> pd.Series:
+    """`values` in the column's faithful dtype; cells that cannot be converted become NA and issues."""
+    column = spec.table.c[name]
+    target = arrow_type(column)
+    present = values.notna()
+    cats = categories(column)
+    if cats is not None:
+        text = values.astype("string")
+        issues.where(present & ~text.isin(cats), name, f"must be one of {', '.join(cats)}")
+        return text.where(text.isin(cats)).astype(pd.CategoricalDtype(cats))
+    if pa.types.is_string(target):
+        if values.dtype == object:
+            issues.where(present & ~values.map(lambda v: isinstance(v, str)), name, "expected text")
+            values = values.where(values.map(lambda v: isinstance(v, str)))
+        return values.astype(pd.StringDtype())
+    if pa.types.is_int64(target):
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = present & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
+        issues.where(bad, name, "expected a whole number")
+        return numbers.where(~bad).astype("Int64")
+    if pa.types.is_decimal(target):
+        return decimal_column(values, target, name, issues)
+    if pa.types.is_timestamp(target):
+        stamps = pd.to_datetime(values, utc=True, errors="coerce")
+        issues.where(present & stamps.isna(), name, "expected a timestamp")
+        return stamps.astype(pandas_dtype(column))
+    return values
+
+
+def decimal_column(values: pd.Series, target: pa.DataType, name: str, issues: Issues) -> pd.Series:
+    """Exact money: decimals pass, whole numbers and strings are parsed, floats must be exact at 2 places."""
+    if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(values.dtype.pyarrow_dtype):
+        array = pa.array(values.array)
+    else:
+        text = values.map(lambda v: None if pd.isna(v) else (f"{v:.2f}" if isinstance(v, float) else str(v)))
+        array = pa.array(text.tolist(), pa.string())
+        exact = values.map(lambda v: not isinstance(v, float) or pd.isna(v) or round(v, 2) == v)
+        issues.where(~exact, name, "has more than 2 decimal places")
+    try:
+        converted = pc.cast(array, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        converted = pa.array([_one_decimal(v, target) for v in array.to_pylist()], target)
+        issues.where(
+            pd.Series(converted.is_null().to_numpy(zero_copy_only=False), index=values.index)
+            & values.notna(),
+            name,
+            "expected an exact amount with at most 2 decimals",
+        )
+    return pd.Series(converted, index=values.index, dtype=pd.ArrowDtype(target))
+
+
+def _one_decimal(value: Any, target: pa.DataType) -> Any:
+    try:
+        return pc.cast(pa.array([value]), target)[0].as_py()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserting: bool) -> pd.DataFrame:
+    """Unknown columns refused; every known column coerced, normalised and checked."""
+    unknown = [c for c in frame.columns if c not in spec.known]
+    for name in unknown:
+        issues.add([None], str(name), f"unknown column (known: {', '.join(spec.known)})")
+    if inserting:
+        for name in spec.required:
+            if name not in frame.columns:
+                issues.add([None], name, "required column is missing")
+    if frame.index.has_duplicates:
+        issues.where(
+            pd.Series(frame.index.duplicated(keep=False), index=frame.index), None, "duplicate row label"
+        )
+    clean = pd.DataFrame(index=frame.index)
+    for name in spec.known:
+        if name in frame.columns:
+            clean[name] = coerce_column(frame[name], spec, name, issues)
+            if name in spec.normalise:
+                clean[name] = spec.normalise[name](clean[name])
+    is_new = clean[spec.key].isna() if spec.key in clean.columns else pd.Series(True, index=frame.index)
+    for name in spec.editable:
+        if name not in clean.columns or spec.table.c[name].nullable:
+            continue
+        empty = frame[name].isna()
+        if name in spec.defaults:
+            clean.loc[is_new & empty, name] = spec.defaults[name]
+            issues.where(~is_new & empty, name, "cannot be emptied (found NaN/None)")
+        else:
+            issues.where(empty, name, "is required (found NaN/None)")
+    for check in spec.checks:
+        for mask, name, reason in check(clean):
+            issues.where(mask, name, reason)
+    return clean

@@ -1,0 +1,145 @@
+"""Writes of many rows: COPY into a temporary table, then one set-based statement (with its audit rows)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from toolkit.frames.read import driver_connection
+from toolkit.frames.validate import FrameSpec
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as PostgreSQL CSV: NULL unquoted-empty, empty strings quoted."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.cast(pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema]))
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False, batch_size=1 << 16))
+    return sink.getvalue()
+
+
+def _plain(t: pa.DataType) -> pa.DataType:
+    return pa.string() if pa.types.is_dictionary(t) or pa.types.is_large_string(t) else t
+
+
+async def copy_into_temp(
+    session: AsyncSession, name: str, columns: dict[str, str], frame: pd.DataFrame
+) -> None:
+    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `frame` (columns in that order) into it."""
+    conn = await driver_connection(session)
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items()
+    )
+    await conn.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(sql.Identifier(name), cols))
+    payload = csv_bytes(frame[list(columns)])
+    statement = sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv)").format(sql.Identifier(name))
+    async with conn.cursor().copy(statement) as copy:
+        view = memoryview(payload)
+        for start in range(0, len(view), 1 << 20):
+            await copy.write(view[start : start + (1 << 20)])
+
+
+async def fetch(
+    session: AsyncSession, statement: str, params: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    conn = await driver_connection(session)
+    cursor = await conn.execute(statement, params or {})
+    return await cursor.fetchall() if cursor.description else []
+
+
+def temp_columns(spec: FrameSpec, names: list[str], extra: dict[str, str]) -> dict[str, str]:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    typed = {n: str(spec.table.c[n].type.compile(dialect=dialect)) for n in names}
+    return typed | extra
+
+
+def _audit_json(names: list[str], old: str | None, new: str, guard: str | None = None) -> sql.Composable:
+    parts = []
+    for n in names:
+        pair = sql.SQL(
+            "jsonb_build_object({}, jsonb_build_object('old', {}, 'new', to_jsonb({}.{})))"
+        ).format(
+            sql.Literal(n),
+            sql.SQL("to_jsonb({}.{})").format(sql.Identifier(old), sql.Identifier(n))
+            if old
+            else sql.SQL("null"),
+            sql.Identifier(new),
+            sql.Identifier(n),
+        )
+        if guard:
+            pair = sql.SQL("CASE WHEN c.{} THEN {} ELSE '{{}}'::jsonb END").format(
+                sql.Identifier(f"{guard}{n}"), pair
+            )
+        parts.append(pair)
+    return sql.SQL(" || ").join(parts) if parts else sql.SQL("'{}'::jsonb")
+
+
+async def apply_updates(
+    session: AsyncSession, spec: FrameSpec, changes: pd.DataFrame, actor: str, entity: str
+) -> list[int]:
+    """Update only the changed cells of each row whose version still matches; audit each row. Returns ids.
+
+    `old` reads the statement's snapshot; a row changed since then has a new version, so `upd` skips it and
+    the caller sees fewer ids than rows (no FOR UPDATE in `old`: a row locked by the same statement would be
+    skipped by its UPDATE).
+    """
+    names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
+    columns = temp_columns(spec, [spec.key, "version", *names], {f"ch_{n}": "boolean" for n in names})
+    await copy_into_temp(session, "qa_changes", columns, changes)
+    table = sql.Identifier(spec.table.name)
+    sets = sql.SQL(", ").join(
+        sql.SQL("{c} = CASE WHEN c.{m} THEN c.{c} ELSE t.{c} END").format(
+            c=sql.Identifier(n), m=sql.Identifier(f"ch_{n}")
+        )
+        for n in names
+    )
+    guard = sql.SQL(spec.update_guard or "TRUE")
+    statement = sql.SQL(
+        """
+        WITH old AS (
+            SELECT t.* FROM {table} t JOIN qa_changes c ON c.id = t.id AND c.version = t.version
+            WHERE {guard}
+        ), upd AS (
+            UPDATE {table} t SET {sets}, version = t.version + 1, updated_at = now()
+            FROM qa_changes c WHERE t.id = c.id AND t.version = c.version AND {guard}
+            RETURNING t.id, t.version
+        )
+        INSERT INTO audit_log (actor, action, entity, entity_id, changes)
+        SELECT %(actor)s, 'update', %(entity)s, o.id,
+               {audit}
+               || jsonb_build_object('version', jsonb_build_object('old', o.version, 'new', u.version))
+        FROM old o JOIN upd u ON u.id = o.id JOIN qa_changes c ON c.id = o.id
+        RETURNING entity_id
+        """
+    ).format(table=table, guard=guard, sets=sets, audit=_audit_json(names, "o", "c", guard="ch_"))
+    rows = await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})
+    return [r[0] for r in rows]
+
+
+async def insert_rows(
+    session: AsyncSession, spec: FrameSpec, rows: pd.DataFrame, actor: str, entity: str
+) -> list[int]:
+    """INSERT every row (in frame order) and one audit row each. Returns the new ids."""
+    names = [n for n in spec.editable if n in rows.columns]
+    ordered = rows[names].assign(ord=range(len(rows)))
+    await copy_into_temp(session, "qa_new", temp_columns(spec, names, {"ord": "bigint"}), ordered)
+    cols = sql.SQL(", ").join(map(sql.Identifier, names))
+    statement = sql.SQL(
+        """
+        WITH ins AS (
+            INSERT INTO {table} ({cols}) SELECT {cols} FROM qa_new ORDER BY ord RETURNING *
+        )
+        INSERT INTO audit_log (actor, action, entity, entity_id, changes)
+        SELECT %(actor)s, 'create', %(entity)s, ins.id, {audit} FROM ins
+        RETURNING entity_id
+        """
+    ).format(table=sql.Identifier(spec.table.name), cols=cols, audit=_audit_json(names, None, "ins"))
+    return [r[0] for r in await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})]

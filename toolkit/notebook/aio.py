@@ -1,0 +1,188 @@
+"""The async face: every call opens one container scope and goes through a service."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import time
+import warnings
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import pandas as pd
+import wireup
+from sqlalchemy import exc as sa_exc
+
+from toolkit import entities as e
+from toolkit.db import Database, is_disconnect
+from toolkit.frames.plan import Plan, Report
+from toolkit.services import AccountService, AuditService, TransactionService
+from toolkit.services.account_frames import AccountFrameService
+from toolkit.services.sql import SqlService
+from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
+from toolkit.settings import Settings
+
+T = TypeVar("T")
+S = TypeVar("S")
+log = logging.getLogger("toolkit.notebook")
+
+
+def default_actor() -> str:
+    try:
+        return f"notebook:{getpass.getuser()}"
+    except Exception:
+        return "notebook:unknown"
+
+
+class AsyncToolkit:
+    """`await`-style access; `toolkit.connect()` wraps it for plain synchronous calls."""
+
+    def __init__(self, settings: Settings, *, actor: str | None = None) -> None:
+        from toolkit.wiring import create_container
+
+        self.settings = settings
+        self.actor = actor or default_actor()
+        self.container: wireup.AsyncContainer = create_container(settings)
+        self.accounts = AsyncAccounts(self)
+        self.transactions = AsyncTransactions(self)
+        self.audit = AsyncAudit(self)
+        self._head_checked = 0.0
+
+    async def call(self, service: type[S], fn: Callable[[S], Awaitable[T]]) -> T:
+        """Run `fn(service)` in its own scope; a lost database becomes DatabaseUnavailable."""
+        try:
+            async with self.container.enter_scope() as scope:
+                return await fn(await scope.get(service))
+        except (sa_exc.DBAPIError, OSError) as error:
+            if isinstance(error, OSError) or is_disconnect(error):
+                db = await self.container.get(Database)
+                raise db.unavailable(error) from None
+            raise
+
+    async def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
+        """Run SQL with `:name` parameters bound from keyword arguments; read-only unless `write=True`."""
+        if write:
+            await self.warn_if_behind()
+        return await self.call(
+            SqlService, lambda s: s.query(statement, params, write=write, actor=self.actor)
+        )
+
+    async def warn_if_behind(self) -> None:
+        """Warn (at most once a minute) when the database is behind the newest migration."""
+        if time.monotonic() - self._head_checked < 60:
+            return
+        self._head_checked = time.monotonic()
+        import anyio
+
+        from toolkit import migrations
+
+        db = await self.container.get(Database)
+        pending = await anyio.to_thread.run_sync(lambda: migrations.pending(url=db.url))
+        if pending:
+            warnings.warn(
+                f"the database is behind head by {len(pending)} migration(s) ({', '.join(pending)}); "
+                "run qa.migrations.upgrade() or %qa_migrate upgrade",
+                stacklevel=4,
+            )
+
+    async def close(self) -> None:
+        await self.container.close()
+
+
+class AsyncTable:
+    frames: type[Any]
+
+    def __init__(self, kit: AsyncToolkit) -> None:
+        self.kit = kit
+
+    async def frame(
+        self, *conditions: Any, progress: Any = None, as_arrow: bool = False, **options: Any
+    ) -> Any:
+        return await self.kit.call(
+            self.frames, lambda s: s.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+        )
+
+    async def iter_frames(
+        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
+    ) -> AsyncGenerator[pd.DataFrame]:
+        async with self.kit.container.enter_scope() as scope:
+            service = await scope.get(self.frames)
+            async for chunk in service.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
+                yield chunk
+
+
+class AsyncAccounts(AsyncTable):
+    frames = AccountFrameService
+
+    async def get(self, id: int) -> e.Account:
+        return await self.kit.call(AccountService, lambda s: s.get(id))
+
+    async def create(self, **fields: Any) -> e.Account:
+        await self.kit.warn_if_behind()
+        return await self.kit.call(AccountService, lambda s: s.create(fields, actor=self.kit.actor))
+
+    async def update(self, id: int, *, version: int | None = None, **changes: Any) -> e.Account:
+        await self.kit.warn_if_behind()
+        return await self.kit.call(
+            AccountService, lambda s: s.update(id, changes, actor=self.kit.actor, version=version)
+        )
+
+    async def close(self, id: int, *, version: int | None = None) -> e.Account:
+        await self.kit.warn_if_behind()
+        return await self.kit.call(
+            AccountService, lambda s: s.close(id, actor=self.kit.actor, version=version)
+        )
+
+    async def diff(self, frame: pd.DataFrame) -> Plan:
+        return await self.kit.call(AccountFrameService, lambda s: s.diff(frame))
+
+    async def apply(self, plan: Plan, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
+        await self.kit.warn_if_behind()
+        return await self.kit.call(
+            AccountFrameService,
+            lambda s: s.apply(
+                plan, actor=self.kit.actor, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid
+            ),
+        )
+
+    async def save(self, frame: pd.DataFrame) -> Report:
+        return await self.apply(await self.diff(frame))
+
+    async def insert_frame(self, frame: pd.DataFrame) -> Report:
+        await self.kit.warn_if_behind()
+        return await self.kit.call(AccountFrameService, lambda s: s.insert_frame(frame, actor=self.kit.actor))
+
+
+class AsyncTransactions(AsyncTable):
+    frames = TransactionFrameService
+
+    async def get(self, id: int) -> e.Transaction:
+        return await self.kit.call(TransactionService, lambda s: s.get(id))
+
+    async def post(self, account_id: int, kind: str, amount: Any, **fields: Any) -> e.Transaction:
+        await self.kit.warn_if_behind()
+        data = {"account_id": account_id, "kind": kind, "amount": amount, **fields}
+        return await self.kit.call(TransactionService, lambda s: s.post(data, actor=self.kit.actor))
+
+    async def post_frame(self, frame: pd.DataFrame) -> Report:
+        await self.kit.warn_if_behind()
+        return await self.kit.call(
+            TransactionFrameService, lambda s: s.post_frame(frame, actor=self.kit.actor)
+        )
+
+
+class AsyncAudit(AsyncTable):
+    frames = AuditFrameService
+
+    async def history(self, entity: str, entity_id: int) -> list[e.AuditEntry]:
+        return await self.kit.call(AuditService, lambda s: s.history(entity, entity_id))
+
+
+async def connect_async(
+    url: str | None = None, *, actor: str | None = None, settings: Settings | None = None
+) -> AsyncToolkit:
+    """The async face: `qa = await toolkit.connect_async()`, then `await qa.accounts.frame(...)`."""
+    settings = settings if settings is not None else Settings.load()
+    if url is not None:
+        settings = settings.with_url(url)
+    return AsyncToolkit(settings, actor=actor)

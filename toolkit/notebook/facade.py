@@ -1,0 +1,251 @@
+"""`toolkit.connect()`: plain synchronous calls that work in scripts and inside Jupyter's running loop.
+
+The core is async; this face runs it on a private event-loop thread (an anyio blocking portal), so no
+`nest_asyncio` is needed and a running loop in the caller's thread is never touched.
+"""
+
+from __future__ import annotations
+
+import atexit
+import queue
+import threading
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import anyio
+import pandas as pd
+from anyio.from_thread import BlockingPortal
+from sqlalchemy.engine import URL
+
+from toolkit import entities as e
+from toolkit.frames.plan import Plan, Report
+from toolkit.notebook.aio import AsyncAccounts, AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.progress import Progress
+from toolkit.settings import Settings
+
+T = TypeVar("T")
+_current: Toolkit | None = None
+
+
+def connect(
+    url: str | URL | None = None,
+    *,
+    actor: str | None = None,
+    progress: bool = True,
+    settings: Settings | None = None,
+) -> Toolkit:
+    """Connect to QueAccount. With no `url` (and no QUEACCOUNT_DATABASE_URL), an embedded PostgreSQL starts.
+
+    `actor` names who makes changes in the audit log (default: `notebook:<os user>`).
+
+        >>> qa = toolkit.connect(actor="alice")
+        >>> df = qa.accounts.frame(plan=["pro", "business"], order_by="-balance", limit=100)
+    """
+    global _current
+    settings = settings if settings is not None else Settings.load()
+    if url is not None:
+        settings = settings.with_url(url)
+    _current = Toolkit(settings, actor=actor, progress=progress)
+    return _current
+
+
+def current() -> Toolkit:
+    """The last connection made with `connect()`, made now if there is none (used by the magics)."""
+    return _current if _current is not None and not _current.closed else connect()
+
+
+def start_portal() -> tuple[BlockingPortal, Callable[[], None]]:
+    """An event loop on a daemon thread (so a forgotten connection never keeps Python from exiting)."""
+    handed: queue.Queue[BlockingPortal] = queue.Queue()
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            handed.put(portal)
+            await portal.sleep_until_stopped()
+
+    thread = threading.Thread(target=anyio.run, args=(serve,), name="queaccount-loop", daemon=True)
+    thread.start()
+    portal = handed.get()
+
+    def stop() -> None:
+        portal.call(portal.stop)
+        thread.join(timeout=5)
+
+    return portal, stop
+
+
+class Toolkit:
+    """One connection: `qa.accounts`, `qa.transactions`, `qa.audit`, `qa.sql(...)`, `qa.migrations`."""
+
+    def __init__(self, settings: Settings, *, actor: str | None = None, progress: bool = True) -> None:
+        self.progress = progress
+        self.closed = False
+        self._portal, self._stop = start_portal()
+        self.aio: AsyncToolkit = self._portal.call(self._build, settings, actor)
+        self.accounts = Accounts(self, self.aio.accounts)
+        self.transactions = Transactions(self, self.aio.transactions)
+        self.audit = Audit(self, self.aio.audit)
+        from toolkit.notebook.migrations import Migrations
+
+        self.migrations = Migrations(self)
+        atexit.register(self.close)
+
+    @staticmethod
+    async def _build(settings: Settings, actor: str | None) -> AsyncToolkit:
+        return AsyncToolkit(settings, actor=actor)
+
+    @property
+    def actor(self) -> str:
+        return self.aio.actor
+
+    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        if self.closed:
+            raise RuntimeError("this connection is closed; make a new one with toolkit.connect()")
+        result: T = self._portal.call(fn, *args)
+        return result
+
+    def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
+        """Run SQL with `:name` parameters bound from keyword arguments (never formatted into the text).
+
+        Read-only unless `write=True` (so DML hidden in a CTE is refused too); writes are audited.
+
+            >>> qa.sql("select plan, count(*) from accounts where country = :c group by plan", c="DE")
+        """
+        return self.run(lambda: self.aio.sql(statement, write=write, **params))
+
+    def close(self) -> None:
+        """Close the connection pool and the loop thread."""
+        if not self.closed:
+            self.closed = True
+            atexit.unregister(self.close)
+            try:
+                self._portal.call(self.aio.close)
+            finally:
+                self._stop()
+
+    def __enter__(self) -> Toolkit:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<QueAccount toolkit {state}: {self.aio.settings.masked_url} as {self.actor!r}>"
+
+
+class Table:
+    def __init__(self, kit: Toolkit, aio: AsyncTable) -> None:
+        self.kit, self._aio = kit, aio
+
+    def frame(
+        self,
+        *conditions: Any,
+        columns: list[str] | None = None,
+        order_by: Any = None,
+        limit: int | None = None,
+        as_arrow: bool = False,
+        **equals: Any,
+    ) -> Any:
+        """Rows as a DataFrame (or a pyarrow.Table with `as_arrow=True`).
+
+        Keyword arguments are equality filters (a list means IN); positional arguments are SQLAlchemy
+        conditions on the models; `order_by="-balance"` sorts descending.
+
+            >>> from toolkit.models import Account
+            >>> qa.accounts.frame(Account.balance > 100, plan=["pro", "business"], columns=["id", "email"])
+        """
+        with Progress(
+            f"reading {self._aio.frames.__name__.removesuffix('FrameService').lower()}",
+            enabled=self.kit.progress,
+        ) as progress:
+            options = {"columns": columns, "order_by": order_by, "limit": limit, **equals}
+            return self.kit.run(
+                lambda: self._aio.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+            )
+
+    def iter_frames(
+        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
+    ) -> Iterator[pd.DataFrame]:
+        """The rows of `frame()`, `chunk_rows` at a time (for results larger than memory)."""
+        chunks: AsyncGenerator[pd.DataFrame] = self._aio.iter_frames(
+            *conditions, chunk_rows=chunk_rows, **options
+        )
+        try:
+            while True:
+                try:
+                    yield self.kit.run(chunks.__anext__)
+                except StopAsyncIteration:
+                    return
+        finally:
+            self.kit.run(chunks.aclose)
+
+
+class Accounts(Table):
+    """Accounts: frame(), get(), create(), update(), close(), diff()/save() and insert_frame()."""
+
+    _aio: AsyncAccounts
+
+    def get(self, id: int) -> e.Account:
+        """One account by id."""
+        return self.kit.run(self._aio.get, id)
+
+    def create(self, **fields: Any) -> e.Account:
+        """Create an account: `qa.accounts.create(email=..., full_name=..., country="DE", plan="pro")`."""
+        return self.kit.run(lambda: self._aio.create(**fields))
+
+    def update(self, id: int, *, version: int | None = None, **changes: Any) -> e.Account:
+        """Change fields; pass the `version` you read so a concurrent change is refused (StaleVersion)."""
+        return self.kit.run(lambda: self._aio.update(id, version=version, **changes))
+
+    def close(self, id: int, *, version: int | None = None) -> e.Account:
+        """Close an account for good."""
+        return self.kit.run(lambda: self._aio.close(id, version=version))
+
+    def diff(self, frame: pd.DataFrame) -> Plan:
+        """What saving `frame` would do: inserts, changed cells, conflicts, invalid rows. Writes nothing."""
+        plan = self.kit.run(self._aio.diff, frame)
+        plan.applier = self.apply
+        return plan
+
+    def apply(self, plan: Plan, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
+        """Write a plan in one transaction (also available as `plan.apply()`)."""
+        return self.kit.run(
+            lambda: self._aio.apply(plan, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid)
+        )
+
+    def save(self, frame: pd.DataFrame) -> Report:
+        """`diff(frame).apply()`: write back an edited frame; refused whole on any conflict or invalid row."""
+        return self.diff(frame).apply()
+
+    def insert_frame(self, frame: pd.DataFrame) -> Report:
+        """Load new accounts in bulk (no id column values); all or nothing."""
+        return self.kit.run(self._aio.insert_frame, frame)
+
+
+class Transactions(Table):
+    """The ledger: `frame()`, `get()`, `post()`, `post_frame()`. It is append-only."""
+
+    _aio: AsyncTransactions
+
+    def get(self, id: int) -> e.Transaction:
+        return self.kit.run(self._aio.get, id)
+
+    def post(self, account_id: int, kind: str, amount: Any, **fields: Any) -> e.Transaction:
+        """Post one transaction: `qa.transactions.post(42, "deposit", "100.00", description="top-up")`."""
+        return self.kit.run(lambda: self._aio.post(account_id, kind, amount, **fields))
+
+    def post_frame(self, frame: pd.DataFrame) -> Report:
+        """Post many transactions in frame order, all or nothing (no balance may go below zero on the way)."""
+        return self.kit.run(self._aio.post_frame, frame)
+
+
+class Audit(Table):
+    """The audit trail: `frame()` and `history(entity, id)`."""
+
+    _aio: AsyncAudit
+
+    def history(self, entity: str, entity_id: int) -> list[e.AuditEntry]:
+        """Every change to one row, oldest first: `qa.audit.history("account", 42)`."""
+        return self.kit.run(self._aio.history, entity, entity_id)

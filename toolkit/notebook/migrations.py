@@ -1,0 +1,61 @@
+"""`qa.migrations`: the toolkit's Alembic API bound to this connection's database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from toolkit import migrations
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from toolkit.notebook.facade import Toolkit
+
+
+class Migrations:
+    def __init__(self, kit: Toolkit) -> None:
+        self.kit = kit
+
+    @property
+    def url(self) -> URL:
+        from toolkit.db import Database
+
+        db: Database = self.kit.run(lambda: self.kit.aio.container.get(Database))
+        return db.url
+
+    def upgrade(self, rev: str = "head") -> list[str]:
+        """Upgrade to `rev` (default head)."""
+        return migrations.upgrade(rev, url=self.url)
+
+    def downgrade(self, rev: str) -> list[str]:
+        """Downgrade to `rev` (`"-1"` steps back once, `"base"` drops everything)."""
+        return migrations.downgrade(rev, url=self.url)
+
+    def current(self) -> list[str]:
+        return migrations.current(url=self.url)
+
+    def history(self) -> list[migrations.Revision]:
+        return migrations.history()
+
+    def check(self) -> list[Any]:
+        """Differences between the models and the database; `[]` means no drift."""
+        return migrations.check(url=self.url)
+
+    def status(self) -> pd.DataFrame:
+        """One row per revision: applied or pending, which is current and which is head."""
+        at = set(self.current())
+        heads = set(migrations.heads())
+        pending = set(migrations.pending(url=self.url))
+        rows = [
+            {
+                "revision": r.revision,
+                "message": r.message,
+                "applied": r.revision not in pending,
+                "current": r.revision in at,
+                "head": r.revision in heads,
+            }
+            for r in migrations.history()
+        ]
+        return pd.DataFrame(rows, columns=["revision", "message", "applied", "current", "head"])

@@ -1,0 +1,218 @@
+"""Accounts as DataFrames: read, diff, apply and bulk insert, under the same rules as single rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, Table, Text, any_, bindparam, select
+
+from toolkit.db import UnitOfWork
+from toolkit.errors import Conflict, Issue, ValidationFailed
+from toolkit.frames import read, write
+from toolkit.frames.plan import Plan, Report, make_plan, without_invalid
+from toolkit.frames.validate import FrameSpec, Issues, check_frame
+from toolkit.iso import COUNTRIES, CURRENCIES
+from toolkit.mixins.crud import CRUDMixin, OrderBy
+from toolkit.models import AccountModel
+from toolkit.repositories import AccountRepository
+from toolkit.services.rules import EMAIL
+
+
+def account_checks(clean: pd.DataFrame) -> Iterable[tuple[pd.Series, str, str]]:
+    if "email" in clean:
+        email = clean["email"]
+        valid = email.str.match(EMAIL.pattern).fillna(False).astype(bool)
+        yield email.notna() & ~valid, "email", "is not a valid email address"
+        yield email.notna() & email.duplicated(keep=False), "email", "appears more than once in the frame"
+    if "full_name" in clean:
+        yield (
+            clean["full_name"].notna() & (clean["full_name"].str.len() == 0),
+            "full_name",
+            "must not be blank",
+        )
+    if "country" in clean:
+        bad = clean["country"].notna() & ~clean["country"].isin(COUNTRIES)
+        yield bad, "country", "is not an ISO 3166-1 alpha-2 code"
+    if "currency" in clean:
+        yield (
+            clean["currency"].notna() & ~clean["currency"].isin(CURRENCIES),
+            "currency",
+            "is not an ISO 4217 code",
+        )
+
+
+ACCOUNTS = FrameSpec(
+    table=AccountModel.__table__,  # type: ignore[arg-type]
+    editable=("email", "full_name", "status", "plan", "country", "currency"),
+    read_only=("balance", "version", "created_at", "updated_at"),
+    required=("email", "full_name", "country"),
+    defaults={"status": "active", "plan": "free", "currency": "EUR"},
+    normalise={
+        "email": lambda s: s.str.strip().str.lower(),
+        "full_name": lambda s: s.str.strip(),
+        "country": lambda s: s.str.strip().str.upper(),
+        "currency": lambda s: s.str.strip().str.upper(),
+    },
+    checks=(account_checks,),
+    update_guard="t.status <> 'closed'",
+)
+
+
+class FrameReads:
+    """frame() and iter_frames() for any repository: COPY fast path, faithful dtypes."""
+
+    def __init__(self, repository: CRUDMixin[Any, Any, Any]) -> None:
+        self.repository = repository
+
+    def query(
+        self,
+        *conditions: ColumnElement[bool],
+        columns: list[str] | None = None,
+        order_by: OrderBy = None,
+        limit: int | None = None,
+        **equals: Any,
+    ) -> Select[Any]:
+        repo = self.repository
+        query = repo._get_query(*conditions, **equals).order_by(*repo.ordering(order_by)).limit(limit)
+        if columns is not None:
+            query = query.with_only_columns(*(repo.column(c) for c in columns))
+        return query
+
+    async def frame(
+        self, *conditions: Any, as_arrow: bool = False, progress: Any = None, **options: Any
+    ) -> Any:
+        repo = self.repository
+        query = self.query(*conditions, **options)
+        if as_arrow:
+            return await read.read_arrow(repo.session, repo.table, query, progress)
+        return await read.read_frame(repo.session, repo.table, query, progress)
+
+    async def iter_frames(
+        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
+    ) -> AsyncIterator[pd.DataFrame]:
+        repo = self.repository
+        async for chunk in read.iter_frames(
+            repo.session, repo.table, self.query(*conditions, **options), chunk_rows
+        ):
+            yield chunk
+
+
+class AccountFrameService(FrameReads):
+    def __init__(self, uow: UnitOfWork, accounts: AccountRepository) -> None:
+        super().__init__(accounts)
+        self.uow, self.accounts = uow, accounts
+
+    @property
+    def table(self) -> Table:
+        return self.accounts.table
+
+    async def diff(self, frame: pd.DataFrame) -> Plan:
+        """Compare an (edited) frame with the database. Writes nothing."""
+        issues = Issues()
+        clean = check_frame(frame, ACCOUNTS, issues, inserting=True)
+        ids = clean["id"].dropna().astype("int64").unique().tolist() if "id" in clean else []
+        ids_param = bindparam("ids", value=ids, type_=ARRAY(BigInteger))
+        current = await read.read_frame(
+            self.accounts.session, self.table, select(self.table).where(self.table.c.id == any_(ids_param))
+        )
+        plan = make_plan("account", clean, current.set_index("id", drop=False), ACCOUNTS, issues)
+        await self._account_rules(plan, current.set_index("id"), issues)
+        plan.invalid = issues.frame()
+        return plan
+
+    async def _account_rules(self, plan: Plan, current: pd.DataFrame, issues: Issues) -> None:
+        changed = plan.changes
+        if len(changed):
+            closed = current.loc[changed["id"].to_numpy(), "status"].to_numpy() == "closed"
+            reopen = closed & changed.get("ch_status", False) & (changed["status"] != "closed").to_numpy()
+            issues.add(changed.index[reopen], "status", "a closed account cannot be reopened")
+            issues.add(changed.index[closed & ~reopen], None, "the account is closed; it cannot be changed")
+        await self._emails_taken(plan, issues)
+
+    async def _emails_taken(self, plan: Plan, issues: Issues) -> None:
+        """New or changed emails already used by another account (the unique index would refuse them)."""
+        wanted = []
+        if "email" in plan.inserts:
+            wanted.append(
+                pd.DataFrame({"email": plan.inserts["email"], "id": pd.NA}).dropna(subset=["email"])
+            )
+        if "ch_email" in plan.changes:
+            wanted.append(plan.changes.loc[plan.changes["ch_email"], ["email", "id"]])
+        if not wanted or not sum(len(w) for w in wanted):
+            return
+        candidates = pd.concat(wanted)
+        param = bindparam("emails", value=candidates["email"].unique().tolist(), type_=ARRAY(Text))
+        query = select(self.table.c.email, self.table.c.id).where(self.table.c.email == any_(param))
+        owner = {email: id_ for email, id_ in await self.accounts.session.execute(query)}
+        for label, email, id_ in candidates[["email", "id"]].itertuples():
+            if email in owner and (pd.isna(id_) or int(id_) != owner[email]):
+                issues.add([label], "email", f"{email!r} already belongs to account {owner[email]}")
+
+    async def apply(
+        self, plan: Plan, *, actor: str, skip_conflicts: bool = False, skip_invalid: bool = False
+    ) -> Report:
+        """Write a plan in ONE transaction, re-checking versions; refuse it whole on any problem."""
+        refuse(plan, skip_conflicts, skip_invalid)
+        valid = without_invalid(plan)
+        changes = valid.changes.loc[~valid.changes.index.isin(valid.conflicts["row"])]
+        async with self.uow.atomic():
+            session = self.accounts.session
+            updated = (
+                await write.apply_updates(session, ACCOUNTS, changes, actor, "account")
+                if len(changes)
+                else []
+            )
+            if len(updated) != len(changes):
+                lost = sorted(set(changes["id"].astype(int)) - set(updated))
+                raise Conflict(
+                    f"{len(lost)} account(s) changed or closed since diff() (ids {lost[:10]}); "
+                    "nothing was written: read them again and re-apply"
+                )
+            inserts = valid.inserts
+            inserted = (
+                await write.insert_rows(session, ACCOUNTS, inserts, actor, "account") if len(inserts) else []
+            )
+        return Report(
+            "account",
+            inserted=len(inserted),
+            updated=len(updated),
+            unchanged=len(plan.unchanged),
+            skipped_conflicts=len(plan.conflicts),
+            skipped_invalid=int(plan.invalid["row"].nunique()),
+            ids=inserted,
+        )
+
+    async def insert_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
+        """Load new accounts in bulk (rows must not have ids); all or nothing."""
+        if "id" in frame.columns and frame["id"].notna().any():
+            raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
+        return await self.apply(await self.diff(frame), actor=actor)
+
+
+def issue_list(frame: pd.DataFrame) -> list[Issue]:
+    """(row, column, reason) rows as Issues."""
+    return [
+        Issue(row, None if pd.isna(col) else str(col), str(reason))
+        for row, col, reason in frame[["row", "column", "reason"]].itertuples(index=False)
+    ]
+
+
+def refuse(plan: Plan, skip_conflicts: bool, skip_invalid: bool) -> None:
+    frame_level = plan.invalid.loc[plan.invalid["row"].isna()]
+    if len(frame_level) or (len(plan.invalid) and not skip_invalid):
+        raise ValidationFailed(issue_list(plan.invalid))
+    if len(plan.conflicts) and not skip_conflicts:
+        rows = plan.conflicts.head(10)
+        listed = ", ".join(
+            f"row {r.row} (id {r.id}: yours v{r.your_version}, now v{r.current_version})"
+            for r in rows.itertuples()
+        )
+        raise Conflict(
+            f"{len(plan.conflicts)} row(s) were changed by someone else since you read them: {listed}; "
+            "nothing was written (re-read them, or apply(skip_conflicts=True))"
+        )
+
+
+__all__ = ["ACCOUNTS", "AccountFrameService", "FrameReads"]

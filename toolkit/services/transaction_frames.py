@@ -1,0 +1,141 @@
+"""The ledger as DataFrames: read it, and post many transactions in order, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from toolkit.db import UnitOfWork
+from toolkit.errors import Issue, ValidationFailed
+from toolkit.frames import write
+from toolkit.frames.plan import Report
+from toolkit.frames.validate import FrameSpec, Issues, check_frame
+from toolkit.models import TransactionModel
+from toolkit.repositories import AuditRepository, TransactionRepository
+from toolkit.services.account_frames import FrameReads, issue_list
+from toolkit.services.rules import MAX_MONEY
+
+
+def posting_checks(clean: pd.DataFrame) -> Iterable[tuple[pd.Series, str, str]]:
+    if "amount" in clean and "kind" in clean:
+        amount, kind = clean["amount"], clean["kind"].astype("string")
+        yield amount == 0, "amount", "must not be zero"
+        yield (
+            kind.isin(["deposit", "refund"]) & (amount < 0),
+            "amount",
+            "must be positive for deposit and refund",
+        )
+        yield (
+            kind.isin(["withdrawal", "fee"]) & (amount > 0),
+            "amount",
+            "must be negative for withdrawal and fee",
+        )
+        yield amount.abs() > MAX_MONEY, "amount", f"is out of range (at most {MAX_MONEY})"
+    if "id" in clean:
+        yield clean["id"].notna(), "id", "the ledger is append-only: rows with an id were already posted"
+
+
+POSTINGS = FrameSpec(
+    table=TransactionModel.__table__,  # type: ignore[arg-type]
+    editable=("account_id", "kind", "amount", "description", "occurred_at"),
+    read_only=("created_at",),
+    required=("account_id", "kind", "amount"),
+    checks=(posting_checks,),
+)
+
+CHECK = """
+WITH locked AS (
+    SELECT a.id, a.status, a.balance FROM accounts a
+    WHERE a.id IN (SELECT DISTINCT account_id FROM qa_post) ORDER BY a.id FOR UPDATE
+), running AS (
+    SELECT p.ord, p.account_id, l.id IS NULL AS missing, l.status = 'closed' AS closed,
+           l.balance + sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.ord) AS after
+    FROM qa_post p LEFT JOIN locked l ON l.id = p.account_id
+)
+SELECT ord, account_id, missing, closed, after FROM running
+WHERE missing OR closed OR after < 0 ORDER BY ord LIMIT 1000
+"""
+
+POST = """
+WITH balances AS (
+    SELECT p.ord, a.balance + sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.ord) AS after
+    FROM qa_post p JOIN accounts a ON a.id = p.account_id
+), ins AS (
+    INSERT INTO transactions (account_id, kind, amount, description, occurred_at)
+    SELECT account_id, kind, amount, description, coalesce(occurred_at, now()) FROM qa_post ORDER BY ord
+    RETURNING id, account_id, kind, amount
+), numbered AS (
+    SELECT ins.*, row_number() OVER (ORDER BY ins.id) - 1 AS ord FROM ins
+)
+INSERT INTO audit_log (actor, action, entity, entity_id, changes)
+SELECT %(actor)s, 'post', 'transaction', n.id, jsonb_build_object(
+    'account_id', jsonb_build_object('old', null, 'new', n.account_id),
+    'kind', jsonb_build_object('old', null, 'new', n.kind),
+    'amount', jsonb_build_object('old', null, 'new', n.amount::text),
+    'balance', jsonb_build_object('old', (b.after - n.amount)::text, 'new', b.after::text))
+FROM numbered n JOIN balances b ON b.ord = n.ord
+RETURNING entity_id
+"""
+
+MOVE_BALANCES = """
+UPDATE accounts a SET balance = a.balance + s.total, version = a.version + 1, updated_at = now()
+FROM (SELECT account_id, sum(amount) AS total FROM qa_post GROUP BY account_id) s WHERE a.id = s.account_id
+"""
+
+
+class TransactionFrameService(FrameReads):
+    def __init__(self, uow: UnitOfWork, transactions: TransactionRepository) -> None:
+        super().__init__(transactions)
+        self.uow, self.transactions = uow, transactions
+
+    async def post_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
+        """Post every row in frame order; refused whole if any row is invalid, closed or would overdraw."""
+        issues = Issues()
+        clean = check_frame(frame, POSTINGS, issues, inserting=True)
+        found = issues.frame()
+        if len(found):
+            refuse_issues(found)
+        rows = clean.reindex(columns=list(POSTINGS.editable))
+        labels = list(rows.index)
+        session = self.transactions.session
+        async with self.uow.atomic():
+            columns = write.temp_columns(POSTINGS, list(rows.columns), {"ord": "bigint"})
+            await write.copy_into_temp(session, "qa_post", columns, rows.assign(ord=range(len(rows))))
+            bad = await write.fetch(session, CHECK)
+            if bad:
+                refuse_issues(issues_of(bad, labels))
+            ids = await write.fetch(session, POST, {"actor": actor})
+            await write.fetch(session, MOVE_BALANCES)
+        return Report("transaction", inserted=len(ids), updated=0, unchanged=0, ids=[r[0] for r in ids])
+
+
+def issues_of(bad: list[tuple[object, ...]], labels: list[object]) -> list[Issue]:
+    out = []
+    for ord_, account_id, missing, closed, after in bad:
+        label = labels[int(ord_)]  # type: ignore[call-overload]
+        if missing:
+            out.append(Issue(label, "account_id", f"account {account_id} does not exist"))
+        elif closed:
+            out.append(Issue(label, "account_id", f"account {account_id} is closed"))
+        else:
+            out.append(
+                Issue(label, "amount", f"would take account {account_id}'s balance to {after} (overdraft)")
+            )
+    return out
+
+
+def refuse_issues(issues: pd.DataFrame | list[Issue]) -> None:
+    if isinstance(issues, pd.DataFrame):
+        issues = issue_list(issues)
+    raise ValidationFailed(issues)
+
+
+class AuditFrameService(FrameReads):
+    """The audit trail as a DataFrame (read-only)."""
+
+    def __init__(self, audit: AuditRepository) -> None:
+        super().__init__(audit)
+
+
+__all__ = ["POSTINGS", "AuditFrameService", "TransactionFrameService"]
