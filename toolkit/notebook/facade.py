@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
 from toolkit.notebook.aio import AsyncAccounts, AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
-from toolkit.notebook.progress import Progress
+from toolkit.notebook.progress import Progress, Stages
 from toolkit.settings import Settings
 
 T = TypeVar("T")
@@ -165,6 +165,9 @@ class Table:
                 lambda: self._aio.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
             )
 
+    def _bar(self, frame: pd.DataFrame) -> dict[str, Any]:
+        return {"rows": len(frame), "enabled": self.kit.progress}
+
     def iter_frames(
         self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
     ) -> Iterator[pd.DataFrame]:
@@ -217,11 +220,17 @@ class Accounts(Table):
 
     def save(self, frame: pd.DataFrame) -> Report:
         """`diff(frame).apply()`: write back an edited frame; refused whole on any conflict or invalid row."""
-        return self.diff(frame).apply()
+        with Stages(f"saving {len(frame):,} accounts", ["checking", "writing"], **self._bar(frame)) as stages:
+            plan = self.diff(frame)
+            stages.done("checking")
+            report = plan.apply()
+            stages.done("writing")
+            return report
 
     def insert_frame(self, frame: pd.DataFrame) -> Report:
         """Load new accounts in bulk (no id column values); all or nothing."""
-        return self.kit.run(self._aio.insert_frame, frame)
+        with Stages(f"inserting {len(frame):,} accounts", ["writing"], **self._bar(frame)):
+            return self.kit.run(self._aio.insert_frame, frame)
 
 
 class Transactions(Table):
@@ -238,7 +247,8 @@ class Transactions(Table):
 
     def post_frame(self, frame: pd.DataFrame) -> Report:
         """Post many transactions in frame order, all or nothing (no balance may go below zero on the way)."""
-        return self.kit.run(self._aio.post_frame, frame)
+        with Stages(f"posting {len(frame):,} transactions", ["writing"], **self._bar(frame)):
+            return self.kit.run(self._aio.post_frame, frame)
 
 
 class Audit(Table):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+SHOW_FROM_ROWS = 50_000
+
 
 class Progress:
     """A lazily created bar: nothing shows for short work."""
@@ -33,10 +35,29 @@ class Progress:
         self.close()
 
 
-def stages(description: str, names: list[str], *, enabled: bool) -> Any:
-    """A bar over named stages of a bulk write (check, copy, write)."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
+class Stages:
+    """A bar over the stages of a bulk write (e.g. checking, writing), shown for frames of 50,000+ rows."""
 
-    return tqdm(total=len(names), desc=description, unit=" stage", leave=False)
+    def __init__(self, description: str, names: list[str], *, rows: int, enabled: bool) -> None:
+        self.names = names
+        self.bar: Any = None
+        if enabled and rows >= SHOW_FROM_ROWS:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=len(names), desc=description, unit=" stage", leave=False)
+            self.bar.set_postfix_str(names[0])
+
+    def done(self, name: str) -> None:
+        """Mark stage `name` as finished and show the next one."""
+        if self.bar is not None:
+            self.bar.update(1)
+            following = self.names[self.names.index(name) + 1 :]
+            if following:
+                self.bar.set_postfix_str(following[0])
+
+    def __enter__(self) -> Stages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()

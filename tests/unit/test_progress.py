@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import io
+
+from toolkit.notebook.progress import Progress, Stages
+
+
+def test_progress_bars_show_only_for_long_work_and_can_be_turned_off(monkeypatch):
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stderr", out)
+    with Stages("saving 10 accounts", ["checking", "writing"], rows=10, enabled=True) as small:
+        assert small.bar is None
+    with Stages("saving 1,000,000 accounts", ["checking", "writing"], rows=1_000_000, enabled=False) as off:
+        assert off.bar is None
+    with Stages("saving 1,000,000 accounts", ["checking", "writing"], rows=1_000_000, enabled=True) as big:
+        big.done("checking")
+        assert big.bar.n == 1
+    assert "saving 1,000,000 accounts" in out.getvalue()
+    with Progress("reading accounts", enabled=True) as read:
+        read(50_000)
+        assert read.bar.n == 50_000
+    with Progress("reading accounts", enabled=False) as quiet:
+        quiet(50_000)
+        assert quiet.bar is None
