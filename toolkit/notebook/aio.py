@@ -17,7 +17,7 @@ from toolkit import entities as e
 from toolkit.db import Database, is_disconnect
 from toolkit.frames.plan import Plan, Report
 from toolkit.services import AccountService, AuditService, TransactionService
-from toolkit.services.account_frames import AccountFrameService
+from toolkit.services.account_frames import AccountFrameService, FrameReads
 from toolkit.services.sql import SqlService
 from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
 from toolkit.settings import Settings
@@ -50,14 +50,26 @@ class AsyncToolkit:
 
     async def call(self, service: type[S], fn: Callable[[S], Awaitable[T]]) -> T:
         """Run `fn(service)` in its own scope; a lost database becomes DatabaseUnavailable."""
+
+        async def with_service(scope: Any) -> T:
+            return await fn(await scope.get(service))
+
+        return await self.in_scope(with_service)
+
+    async def in_scope(self, fn: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `fn(scope)` in a new container scope."""
         try:
             async with self.container.enter_scope() as scope:
-                return await fn(await scope.get(service))
+                return await fn(scope)
         except (sa_exc.DBAPIError, OSError) as error:
             if isinstance(error, OSError) or is_disconnect(error):
                 db = await self.container.get(Database)
                 raise db.unavailable(error) from None
             raise
+
+    def table(self, repository: type[Any]) -> AsyncTable:
+        """Frames of any registered repository, e.g. one you added: `qa.table(NoteRepository).frame()`."""
+        return AsyncTable(self, repository)
 
     async def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
         """Run SQL with `:name` parameters bound from keyword arguments; read-only unless `write=True`."""
@@ -90,24 +102,39 @@ class AsyncToolkit:
 
 
 class AsyncTable:
-    frames: type[Any]
+    """Frames of one model. Subclasses name their frame service; any repository works via `qa.table()`."""
 
-    def __init__(self, kit: AsyncToolkit) -> None:
-        self.kit = kit
+    frames: type[Any] = FrameReads
+
+    def __init__(self, kit: AsyncToolkit, repository: type[Any] | None = None) -> None:
+        self.kit, self.repository = kit, repository
+
+    @property
+    def label(self) -> str:
+        owner = self.repository or self.frames
+        return str(owner.__name__).removesuffix("FrameService").removesuffix("Repository").lower()
+
+    async def reader(self, scope: Any) -> FrameReads:
+        if self.repository is not None:
+            return FrameReads(await scope.get(self.repository))
+        reader: FrameReads = await scope.get(self.frames)
+        return reader
 
     async def frame(
         self, *conditions: Any, progress: Any = None, as_arrow: bool = False, **options: Any
     ) -> Any:
-        return await self.kit.call(
-            self.frames, lambda s: s.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
-        )
+        async def read(scope: Any) -> Any:
+            reader = await self.reader(scope)
+            return await reader.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+
+        return await self.kit.in_scope(read)
 
     async def iter_frames(
         self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
     ) -> AsyncGenerator[pd.DataFrame]:
         async with self.kit.container.enter_scope() as scope:
-            service = await scope.get(self.frames)
-            async for chunk in service.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
+            reader = await self.reader(scope)
+            async for chunk in reader.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
                 yield chunk
 
 

@@ -105,6 +105,10 @@ class Toolkit:
         result: T = self._portal.call(fn, *args)
         return result
 
+    def table(self, repository: type[Any]) -> Table:
+        """Frames of any registered repository (a model you added): `qa.table(NoteRepository).frame()`."""
+        return Table(self, self.aio.table(repository))
+
     def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
         """Run SQL with `:name` parameters bound from keyword arguments (never formatted into the text).
 
@@ -156,10 +160,7 @@ class Table:
             >>> from toolkit.models import Account
             >>> qa.accounts.frame(Account.balance > 100, plan=["pro", "business"], columns=["id", "email"])
         """
-        with Progress(
-            f"reading {self._aio.frames.__name__.removesuffix('FrameService').lower()}",
-            enabled=self.kit.progress,
-        ) as progress:
+        with Progress(f"reading {self._aio.label}", enabled=self.kit.progress) as progress:
             options = {"columns": columns, "order_by": order_by, "limit": limit, **equals}
             return self.kit.run(
                 lambda: self._aio.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
