@@ -12,8 +12,8 @@ import wireup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database, UnitOfWork
-from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
-from toolkit.services import AccountService, AuditService, TransactionService
+from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
+from toolkit.services import AccountService, ApiKeyService, AuditService, MetricsService, TransactionService
 from toolkit.settings import Settings
 
 # One entry per model: its repository and its service live for one scope (an HTTP request or notebook call).
@@ -25,6 +25,9 @@ SCOPED: list[type[Any]] = [
     TransactionService,
     AuditRepository,
     AuditService,
+    ApiKeyRepository,
+    ApiKeyService,
+    MetricsService,
 ]
 
 
