@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database, UnitOfWork
 from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
-from toolkit.services import AccountService, ApiKeyService, AuditService, MetricsService, TransactionService
+from toolkit.services import (
+    AccountService,
+    ApiKeyService,
+    AuditService,
+    MetricsService,
+    SampleDataService,
+    TransactionService,
+)
 from toolkit.settings import Settings
 
 # One entry per model: its repository and its service live for one scope (an HTTP request or notebook call).
@@ -28,6 +35,7 @@ SCOPED: list[type[Any]] = [
     ApiKeyRepository,
     ApiKeyService,
     MetricsService,
+    SampleDataService,
 ]
 
 
