@@ -112,7 +112,8 @@ def from_database(request: Request[Any, Any, Any], error: Exception) -> Response
             "narrow the filters or ask for a smaller page",
         )
     if isinstance(error, PoolTimeout) or is_disconnect(error):
-        log.warning("database unavailable: %s", type(error).__name__)
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__]
+        log.warning("database unavailable: %s", reason[0])
         return respond(
             503,
             "PGRST000",
