@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL, make_url
 
 from toolkit.settings import Settings, normalise_url
 
-TABLES = "accounts, transactions, audit_log"
+TABLES = "accounts, transactions, audit_log, api_keys"
 
 
 def libpq(url: URL) -> str:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -74,6 +75,13 @@ class UnitOfWork:
         except BaseException:
             await self.session.rollback()
             raise
+
+    async def limit_statement_time(self, milliseconds: int) -> None:
+        """Cap every statement of the scope's current transaction at `milliseconds` (one heavy read
+        cannot hold the database)."""
+        await self.session.execute(
+            text("select set_config('statement_timeout', :ms, true)"), {"ms": str(milliseconds)}
+        )
 
 
 def is_disconnect(error: BaseException) -> bool:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from toolkit.models.enums import AccountStatus, Plan, TransactionKind
+from toolkit.models.enums import AccountStatus, KeyScope, Plan, TransactionKind
 
 Email = Annotated[str, Meta(min_length=3, max_length=320, description="an email address; stored lower-case")]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -100,6 +100,20 @@ class AuditEntry(Entity, kw_only=True):
 
 class AuditUpdate(Struct, kw_only=True):
     """The audit log is written by services only: there is nothing to update."""
+
+
+class ApiKey(Entity, kw_only=True):
+    """An API key as people see it: never its secret, nor the secret's hash."""
+
+    id: int
+    name: str
+    scope: KeyScope
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyUpdate(Struct, kw_only=True):
+    """Keys are not edited: they are created and revoked."""
 
 
 def changes_of(update: Struct) -> dict[str, Any]:

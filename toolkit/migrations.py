@@ -10,6 +10,7 @@ with none configured, the embedded PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from toolkit.settings import Settings, normalise_url
 
@@ -91,6 +93,18 @@ def current(*, url: str | URL | None = None, settings: Settings | None = None) -
 def heads() -> list[str]:
     """The newest revision(s) in the migrations folder."""
     return list(ScriptDirectory(str(script_location())).get_heads())
+
+
+async def at_head(engine: AsyncEngine) -> bool:
+    """True when the database behind `engine` is reachable and migrated to head (for readiness checks)."""
+    async with engine.connect() as conn:
+        at = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    return set(at) == set(cached_heads())
+
+
+@functools.cache
+def cached_heads() -> tuple[str, ...]:
+    return tuple(heads())
 
 
 @dataclass(frozen=True)

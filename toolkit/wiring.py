@@ -12,8 +12,15 @@ import wireup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database, UnitOfWork
-from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
-from toolkit.services import AccountService, AuditService, TransactionService
+from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
+from toolkit.services import (
+    AccountService,
+    ApiKeyService,
+    AuditService,
+    MetricsService,
+    SampleDataService,
+    TransactionService,
+)
 from toolkit.services.account_frames import AccountFrameService
 from toolkit.services.sql import SqlService
 from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
@@ -32,6 +39,10 @@ SCOPED: list[type[Any]] = [
     TransactionFrameService,
     AuditFrameService,
     SqlService,
+    ApiKeyRepository,
+    ApiKeyService,
+    MetricsService,
+    SampleDataService,
 ]
 
 

@@ -1,4 +1,4 @@
 from toolkit.mixins.crud import CRUDMixin
-from toolkit.mixins.queries import AccountQueries, AuditQueries, TransactionQueries
+from toolkit.mixins.queries import AccountQueries, ApiKeyQueries, AuditQueries, TransactionQueries
 
-__all__ = ["AccountQueries", "AuditQueries", "CRUDMixin", "TransactionQueries"]
+__all__ = ["AccountQueries", "ApiKeyQueries", "AuditQueries", "CRUDMixin", "TransactionQueries"]

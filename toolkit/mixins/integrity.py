@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
-from toolkit.errors import DuplicateEmail, Issue, NotFound, Overdraft, ValidationFailed
+from toolkit.errors import Conflict, DuplicateEmail, Issue, NotFound, Overdraft, ValidationFailed
 
 CHECK_FIELDS = {
     "ck_accounts_email_normalised": ("email", "must be stored lower-case"),
@@ -24,6 +24,7 @@ CHECK_FIELDS = {
         "amount",
         "sign does not match kind (deposit/refund > 0, withdrawal/fee < 0)",
     ),
+    "ck_api_keys_key_scope": ("scope", "must be read or write"),
     "ck_transactions_transaction_kind": (
         "kind",
         "must be one of deposit, withdrawal, fee, refund, adjustment",
@@ -42,6 +43,8 @@ def translate(error: IntegrityError, context: dict[str, Any] | None = None) -> E
     name = constraint_of(error)
     if name == "uq_accounts_email":
         return DuplicateEmail(str(context.get("email", "?")))
+    if name == "uq_api_keys_active_name":
+        return Conflict(f"an active API key named {context.get('name', '?')!r} already exists")
     if name == "ck_accounts_balance_not_negative":
         return Overdraft(
             context.get("account_id", 0), context.get("balance", "?"), context.get("amount", "?")

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from toolkit import entities as e
 from toolkit.mixins.crud import CRUDMixin
-from toolkit.models import AccountModel, AuditEntryModel, TransactionModel
+from toolkit.models import AccountModel, ApiKeyModel, AuditEntryModel, TransactionModel
 
 
 class AccountQueries(CRUDMixin[AccountModel, e.Account, e.AccountUpdate]):
@@ -57,6 +57,30 @@ class AuditQueries(CRUDMixin[AuditEntryModel, e.AuditEntry, e.AuditUpdate]):
 
     def ordering(self, order_by: Any) -> list[ColumnElement[Any]]:
         return super().ordering(order_by if order_by is not None else "id")
+
+
+class ApiKeyQueries(CRUDMixin[ApiKeyModel, e.ApiKey, e.ApiKeyUpdate]):
+    model = ApiKeyModel
+    entity = e.ApiKey
+    name = "API key"
+
+    def to_entity(self, row: Any) -> e.ApiKey:
+        fields = e.ApiKey.__struct_fields__
+        return e.ApiKey(**{k: v for k, v in row._mapping.items() if k in fields})
+
+    async def find_active(self, **equals: Any) -> e.ApiKey | None:
+        """The one active (not revoked) key with these column values, or None."""
+        row = await self._active_row(**equals)
+        return None if row is None else self.to_entity(row)
+
+    async def find_active_with_hash(self, digest: str) -> tuple[e.ApiKey, str] | None:
+        """The active key stored under `digest`, with the stored hash (for a constant-time compare)."""
+        row = await self._active_row(secret_hash=digest)
+        return None if row is None else (self.to_entity(row), row.secret_hash)
+
+    async def _active_row(self, **equals: Any) -> Any:
+        query = self._get_query(self.table.c.revoked_at.is_(None), **equals)
+        return (await self.session.execute(query)).first()
 
 
 async def record_audit(

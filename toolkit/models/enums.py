@@ -23,5 +23,12 @@ class TransactionKind(StrEnum):
     ADJUSTMENT = "adjustment"
 
 
+class KeyScope(StrEnum):
+    """What an API key may do: `read` (GET) or `write` (GET and every change)."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 POSITIVE_KINDS = frozenset({TransactionKind.DEPOSIT, TransactionKind.REFUND})
 NEGATIVE_KINDS = frozenset({TransactionKind.WITHDRAWAL, TransactionKind.FEE})

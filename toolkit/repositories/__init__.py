@@ -1,6 +1,6 @@
 """One small repository per model, each built from the scope's session."""
 
-from toolkit.mixins.queries import AccountQueries, AuditQueries, TransactionQueries
+from toolkit.mixins.queries import AccountQueries, ApiKeyQueries, AuditQueries, TransactionQueries
 
 
 class AccountRepository(AccountQueries):
@@ -15,4 +15,8 @@ class AuditRepository(AuditQueries):
     pass
 
 
-__all__ = ["AccountRepository", "AuditRepository", "TransactionRepository"]
+class ApiKeyRepository(ApiKeyQueries):
+    pass
+
+
+__all__ = ["AccountRepository", "ApiKeyRepository", "AuditRepository", "TransactionRepository"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from toolkit.db import UnitOfWork
@@ -34,6 +34,22 @@ class AccountService:
             account = await self.accounts.create(values)
             await record_audit(self.audit, actor, "create", "account", account.id, _created(account))
         return account
+
+    async def create_many(
+        self, items: Sequence[AccountCreate | dict[str, Any]], *, actor: str
+    ) -> builtins.list[Account]:
+        """Create several accounts, all or nothing; a bad row is named by its index."""
+        rows = [
+            check_account(changes_of(parse(AccountCreate, item, row=i)), row=i)
+            for i, item in enumerate(items)
+        ]
+        created = []
+        async with self.uow.atomic():
+            for values in rows:
+                account = await self.accounts.create(values)
+                await record_audit(self.audit, actor, "create", "account", account.id, _created(account))
+                created.append(account)
+        return created
 
     async def update(
         self, id: int, changes: AccountUpdate | dict[str, Any], *, actor: str, version: int | None = None

@@ -1,0 +1,46 @@
+"""One access-log line per request: method, path, status, time and the API key's name. Never the query
+string (it may hold emails) nor any header (the Authorization header holds the secret)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
+
+log = logging.getLogger("sidecar.access")
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        await self.log_request(scope, receive, send)
+
+    async def log_request(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        started, status = time.perf_counter(), 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            key: Any = scope.get("state", {}).get("api_key")
+            log.info(
+                "%s %s %s %.1fms key=%s",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                key.name if key is not None else "-",
+            )

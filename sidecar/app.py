@@ -1,0 +1,55 @@
+"""`create_app()`: the Litestar face, built from the toolkit's one container."""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from wireup.integration.asgi import WireupASGIMiddleware
+
+import toolkit
+from sidecar.access_log import AccessLogMiddleware
+from sidecar.auth import OPEN, require_api_key
+from sidecar.errors import EXCEPTION_HANDLERS
+from sidecar.routes import accounts, health, ledger, metrics
+from toolkit.settings import Settings
+from toolkit.wiring import create_container
+
+DESCRIPTION = """Accounts, their ledger and audit trail over HTTP, with PostgREST's read grammar
+(`?status=eq.active&order=created_at.desc&limit=50`). Send `Authorization: Bearer <key>`
+(create one with `queaccount keys create --name NAME --scope read`)."""
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="QueAccount sidecar",
+        version=toolkit.__version__,
+        description=DESCRIPTION,
+        render_plugins=[ScalarRenderPlugin(), JsonRenderPlugin()],
+        openapi_router=Router("/schema", route_handlers=[], opt=OPEN, include_in_schema=False),
+        components=Components(
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="an API key")
+            }
+        ),
+        security=[{"bearer": []}],
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The sidecar app. Settings are read once here (from the environment) unless given."""
+    container = create_container(settings if settings is not None else Settings.load())
+
+    async def close_container() -> None:
+        await container.close()
+
+    return Litestar(
+        route_handlers=[*accounts.ROUTES, *ledger.ROUTES, *metrics.ROUTES, *health.ROUTES],
+        middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
+        guards=[require_api_key],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        on_shutdown=[close_container],
+    )

@@ -1,0 +1,60 @@
+"""API keys on every route: `Authorization: Bearer <key>`; read keys read, write keys also change.
+
+The guard is installed on the whole app, so a new route is guarded unless it is marked `opt={"open": True}`
+(health and the docs only).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from wireup.integration.asgi import get_request_container
+
+from toolkit.entities import ApiKey
+from toolkit.models.enums import KeyScope
+from toolkit.services import ApiKeyService
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+OPEN: dict[str, Any] = {"open": True}
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="queaccount"'}
+
+
+def bearer_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
+def needed_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> KeyScope:
+    declared = handler.opt.get("scope")
+    if declared is not None:
+        return KeyScope(declared)
+    return KeyScope.READ if connection.scope.get("method", "GET") in READ_METHODS else KeyScope.WRITE
+
+
+async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app-wide guard: 401 without a valid active key, 403 when a read key asks to write."""
+    if handler.opt.get("open"):
+        return
+    secret = bearer_secret(connection)
+    if secret is None:
+        raise NotAuthorizedException(
+            "an API key is required: send Authorization: Bearer <key>", headers=CHALLENGE
+        )
+    keys = await get_request_container().get(ApiKeyService)
+    key = await keys.authenticate(secret)
+    if key is None:
+        raise NotAuthorizedException("the API key is unknown or revoked", headers=CHALLENGE)
+    if needed_scope(connection, handler) is KeyScope.WRITE and key.scope is not KeyScope.WRITE:
+        raise PermissionDeniedException(
+            f"the API key {key.name!r} may only read; this route needs a write key"
+        )
+    connection.state.api_key = key
+
+
+def actor(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """Who is writing, for the audit log: the API key's name."""
+    key: ApiKey = connection.state.api_key
+    return key.name

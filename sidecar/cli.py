@@ -1,0 +1,110 @@
+"""`queaccount serve`, `queaccount demo` and `queaccount keys ...`, added through the entry point group
+`queaccount.commands`. Litestar and uvicorn are imported only by the commands that serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from toolkit.settings import Settings
+
+T = TypeVar("T")
+
+
+def cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def in_scope(settings: Settings, service: type[T], call: Callable[[T], Awaitable[Any]]) -> Any:
+    """Run one service call in its own container scope, as every face does."""
+    from toolkit.wiring import create_container
+
+    async def run() -> Any:
+        container = create_container(settings)
+        try:
+            async with container.enter_scope() as scope:
+                return await call(await scope.get(service))
+        finally:
+            await container.close()
+
+    return asyncio.run(run())
+
+
+def keys_create(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit.services import ApiKeyService
+
+    key, secret = in_scope(
+        settings, ApiKeyService, lambda s: s.create(args.name, args.scope, actor=cli_actor())
+    )
+    print(f"created {key.scope} key {key.name!r}. Its secret is shown only now; store it safely:\n{secret}")
+    return 0
+
+
+def keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit.services import ApiKeyService
+
+    for key in in_scope(settings, ApiKeyService, lambda s: s.list(order_by="id")):
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        print(f"{key.name:<24} {key.scope:<6} created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+    return 0
+
+
+def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit.services import ApiKeyService
+
+    in_scope(settings, ApiKeyService, lambda s: s.revoke(args.name, actor=cli_actor()))
+    print(f"revoked {args.name!r}: it is refused from the next request on")
+    return 0
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from sidecar.serving import run
+
+    run(settings, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from sidecar.serving import prepare_demo, run
+
+    base = f"http://{args.host}:{args.port}"
+    secret = prepare_demo(settings)
+    print(f"\nQueAccount demo: docs at {base}/schema  (OpenAPI 3.1 at {base}/schema/openapi.json)")
+    print("Try (the demo read key is new on every start):")
+    query = "plan=eq.pro&order=balance.desc&limit=5"
+    print(f"  curl -H 'Authorization: Bearer {secret}' '{base}/v1/accounts?{query}'\n")
+    run(settings, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+
+
+def register(commands: Any) -> None:
+    """Entry point of `queaccount.commands`: add serve, demo and keys to the `queaccount` command."""
+    sub = commands.add_parser("serve", help="run the HTTP sidecar (uvicorn)")
+    add_server_options(sub)
+    sub.set_defaults(handler=serve)
+    sub = commands.add_parser(
+        "demo", help="embedded PostgreSQL, migrations, sample data, a read key, then serve the sidecar"
+    )
+    add_server_options(sub)
+    sub.set_defaults(handler=demo)
+
+    keys = commands.add_parser("keys", help="API keys of the HTTP sidecar").add_subparsers(
+        dest="keys_command", metavar="ACTION", required=True
+    )
+    create = keys.add_parser("create", help="create a key and print its secret (once)")
+    create.add_argument("--name", required=True, help="who uses it; it is the actor in the audit log")
+    create.add_argument("--scope", choices=["read", "write"], default="read", help="read, or read and write")
+    create.set_defaults(handler=keys_create)
+    keys.add_parser("list", help="list keys (never their secrets)").set_defaults(handler=keys_list)
+    revoke = keys.add_parser("revoke", help="revoke the active key with this name")
+    revoke.add_argument("name")
+    revoke.set_defaults(handler=keys_revoke)

@@ -1,0 +1,70 @@
+"""Small HTTP helpers the routes share: Prefer, If-Match/ETag, and the answer to a write."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from litestar import Request, Response
+
+from sidecar.errors import ApiError
+from sidecar.responses import rows_response, wanted
+from toolkit.entities import Entity
+from toolkit.errors import StaleVersion
+
+T = TypeVar("T")
+
+
+def prefers(request: Request[Any, Any, Any], preference: str) -> bool:
+    """True when the Prefer header asks for `preference` (e.g. `return=representation`)."""
+    return any(p.strip() == preference for p in request.headers.get("prefer", "").split(","))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match_version(request: Request[Any, Any, Any]) -> int | None:
+    """The version an If-Match header names (`"3"` or `W/"3"`), or None without one."""
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ApiError(400, "PGRST100", f'If-Match: {raw}: expected an ETag this API sent, e.g. "3"')
+    return int(value)
+
+
+async def conditional(
+    request: Request[Any, Any, Any], body_version: int | None, change: Callable[[int | None], Awaitable[T]]
+) -> T:
+    """Run a version-checked change: If-Match wins over a body `version`; stale If-Match answers 412."""
+    header_version = if_match_version(request)
+    try:
+        return await change(header_version if header_version is not None else body_version)
+    except StaleVersion as stale:
+        if header_version is None:
+            raise
+        raise ApiError(
+            412,
+            "40001",
+            str(stale),
+            f"current version: {stale.current}",
+            headers={"ETag": etag(stale.current)},
+        ) from None
+
+
+def written(
+    request: Request[Any, Any, Any],
+    items: Sequence[Entity],
+    location: str | None,
+    many: bool,
+    status: int = 201,
+) -> Response[bytes]:
+    """The answer to a write: the rows with `Prefer: return=representation`, else only Location."""
+    if prefers(request, "return=representation"):
+        rows = [item.to_dict() for item in items]
+        columns = list(rows[0]) if rows else []
+        return rows_response(rows, columns, wanted(request), status=status)
+    headers = {"Location": location} if location and not many else {}
+    return Response(b"", status_code=status, headers=headers)

@@ -1,0 +1,120 @@
+"""Turn a parsed read into SQLAlchemy conditions and orderings: names only from the model, values bound."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import ColumnElement, not_
+
+from sidecar.grammar import Filter, GrammarError, Order, ReadQuery
+from toolkit.errors import ValidationFailed
+from toolkit.mixins.crud import CRUDMixin
+
+Repository = CRUDMixin[Any, Any, Any]
+
+COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
+    "eq": lambda c, v: c == v,
+    "neq": lambda c, v: c != v,
+    "gt": lambda c, v: c > v,
+    "gte": lambda c, v: c >= v,
+    "lt": lambda c, v: c < v,
+    "lte": lambda c, v: c <= v,
+    "like": lambda c, v: c.like(v),
+    "ilike": lambda c, v: c.ilike(v),
+    "in": lambda c, v: c.in_(v),
+}
+
+
+class UnknownColumn(GrammarError):
+    """A column name the model does not have (HTTP 400, PostgreSQL's undefined_column code)."""
+
+
+def column(repository: Repository, name: str) -> ColumnElement[Any]:
+    """The model's column `name`; an unknown name is a 400 naming the known ones."""
+    try:
+        return repository.column(name)
+    except ValidationFailed as error:
+        raise UnknownColumn(error.issues[0].reason) from None
+
+
+def python_type(col: ColumnElement[Any]) -> type[Any]:
+    try:
+        return col.type.python_type
+    except NotImplementedError:
+        return str
+
+
+def typed(col: ColumnElement[Any], raw: str) -> Any:
+    """Convert one filter value to the column's type; a bad value is a 400 naming column and value."""
+    kind = python_type(col)
+    try:
+        if issubclass(kind, enum.Enum):
+            return kind(raw)
+        if kind is bool:
+            return {"true": True, "false": False}[raw]
+        if kind is int:
+            return int(raw)
+        if kind is Decimal:
+            return Decimal(raw)
+        if kind is datetime:
+            return datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+        if kind is str:
+            return raw
+    except (ValueError, KeyError, InvalidOperation):
+        allowed = f" (one of {', '.join(m.value for m in kind)})" if issubclass(kind, enum.Enum) else ""
+        raise GrammarError(f"{col.key}: {raw!r} is not a valid {kind.__name__}{allowed}") from None
+    raise GrammarError(f"{col.key} cannot be filtered (its values are {kind.__name__})")
+
+
+def condition(repository: Repository, item: Filter) -> ColumnElement[bool]:
+    col = column(repository, item.column)
+    cond: ColumnElement[bool]
+    if item.operator == "is":
+        cond = col.is_(None) if item.value == "null" else col.is_(item.value == "true")
+    elif item.operator in ("like", "ilike"):
+        if python_type(col) is not str:
+            raise GrammarError(f"{item.column}: {item.operator} needs a text column")
+        cond = COMPARISONS[item.operator](col, item.value)
+    elif isinstance(item.value, tuple):
+        cond = COMPARISONS[item.operator](col, [typed(col, v) for v in item.value])
+    else:
+        cond = COMPARISONS[item.operator](col, typed(col, item.value))
+    return not_(cond) if item.negated else cond
+
+
+def conditions(repository: Repository, read: ReadQuery) -> list[ColumnElement[bool]]:
+    """Every filter of the read, ANDed by the caller."""
+    return [condition(repository, f) for f in read.filters]
+
+
+def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnElement[Any]] | None:
+    """The ORDER BY; id last so pages are stable. None means the repository's default (id)."""
+    if not orders:
+        return None
+    out: list[ColumnElement[Any]] = []
+    for order in orders:
+        col = column(repository, order.column)
+        term = col.desc() if order.descending else col.asc()
+        if order.nulls is not None:
+            term = term.nulls_first() if order.nulls == "first" else term.nulls_last()
+        out.append(term)
+    if "id" not in {o.column for o in orders}:
+        out.append(column(repository, "id").asc())
+    return out
+
+
+def selected(repository: Repository, read: ReadQuery) -> tuple[str, ...]:
+    """The columns to return, each checked against the model."""
+    names = read.select or tuple(repository.table.c.keys())
+    for name in names:
+        column(repository, name)
+    return names
+
+
+def is_keyset(read: ReadQuery) -> bool:
+    """True when the read pages by id ascending, so `id=gt.LAST` gives the next page."""
+    return all(o.column == "id" and not o.descending for o in read.order)

@@ -1,0 +1,56 @@
+"""One read of any model with the PostgREST grammar: filters, select, order, page, count, Link to the next."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+
+from sidecar.grammar import ReadQuery, parse_read
+from sidecar.query import Repository, conditions, is_keyset, ordering, selected
+from sidecar.responses import OBJECT, rows_response, wanted
+from toolkit.db import UnitOfWork
+from toolkit.settings import Settings
+
+
+def content_range(offset: int, count: int, total: int | None) -> str:
+    shown = f"{offset}-{offset + count - 1}" if count else "*"
+    return f"{shown}/{'*' if total is None else total}"
+
+
+def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int) -> str:
+    """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id, else the next offset."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
+    if is_keyset(read):
+        params = [(k, v) for k, v in params if not (k == "id" and v.startswith("gt."))]
+        params.append(("id", f"gt.{last_id}"))
+    else:
+        params.append(("offset", str(read.offset + limit)))
+    params.append(("limit", str(limit)))
+    return f'<{request.url.path}?{urlencode(params, safe=".,()*")}>; rel="next"'
+
+
+async def read(
+    request: Request[Any, Any, Any], repository: Repository, uow: UnitOfWork, settings: Settings
+) -> Response[bytes]:
+    """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full."""
+    media = wanted(request)
+    query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
+    columns = selected(repository, query)
+    where = conditions(repository, query)
+    order = ordering(repository, query.order)
+    limit = min(query.limit if query.limit is not None else settings.max_page_size, settings.max_page_size)
+    headers: dict[str, str] = {}
+    if query.limit is not None and query.limit > settings.max_page_size:
+        headers["X-Limit-Capped"] = str(settings.max_page_size)
+    await uow.limit_statement_time(settings.statement_timeout_ms)
+    fetch = min(limit, 2) if media == OBJECT else limit
+    found = await repository.list(*where, order_by=order, limit=fetch, offset=query.offset)
+    rows = [{c: getattr(item, c) for c in columns} for item in found]
+    total = await repository.count(*where) if "count=exact" in request.headers.get("prefer", "") else None
+    headers["Content-Range"] = content_range(query.offset, len(rows), total)
+    more = total is None or query.offset + len(rows) < total
+    if media != OBJECT and rows and len(rows) == limit and more:
+        headers["Link"] = next_link(request, query, limit, found[-1].id)
+    return rows_response(rows, columns, media, headers=headers)

@@ -1,0 +1,87 @@
+"""Bodies in the shapes clients ask for: a bare JSON array, CSV with a header row, or one JSON object."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+
+from sidecar.errors import ApiError
+
+JSON = "application/json"
+CSV = "text/csv"
+OBJECT = "application/vnd.pgrst.object+json"
+Row = Mapping[str, Any]
+
+
+def wanted(request: Request[Any, Any, Any]) -> str:
+    """The representation the Accept header asks for (JSON when it does not say); 406 otherwise."""
+    accept = request.headers.get("accept", "")
+    if not accept.strip():
+        return JSON
+    for choice in (OBJECT, CSV, JSON):
+        if choice in accept:
+            return choice
+    if "*/*" in accept or "application/*" in accept:
+        return JSON
+    raise ApiError(
+        406,
+        "PGRST107",
+        f"None of these media types are available: {accept}",
+        hint=f"ask for {JSON}, {CSV} or {OBJECT}",
+    )
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, dict | list):
+        return msgspec.json.encode(value).decode()
+    return str(value)
+
+
+def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
+    return buffer.getvalue().encode()
+
+
+def single(rows: Sequence[Row]) -> Row:
+    """The one row of a result; 406 (as PostgREST answers) when there are none or several."""
+    if len(rows) != 1:
+        raise ApiError(
+            406,
+            "PGRST116",
+            "JSON object requested, multiple (or no) rows returned",
+            details=f"The result contains {len(rows)} rows",
+        )
+    return rows[0]
+
+
+def rows_response(
+    rows: Sequence[Row],
+    columns: Sequence[str],
+    media: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    """Encode rows as the client asked (JSON arrays and objects by msgspec: exact decimals, ISO times)."""
+    if media == CSV:
+        content = to_csv(rows, columns)
+    elif media == OBJECT:
+        content = msgspec.json.encode(single(rows))
+    else:
+        content = msgspec.json.encode(rows)
+    return Response(content, status_code=status, media_type=media, headers=headers or {})

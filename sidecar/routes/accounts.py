@@ -1,0 +1,154 @@
+"""/v1/accounts: PostgREST-style reads, and writes through AccountService (audited, version-checked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
+from msgspec import UNSET, UnsetType
+from wireup import Injected
+from wireup.integration.asgi import inject
+
+from sidecar.auth import actor
+from sidecar.errors import ApiError
+from sidecar.grammar import parse_read
+from sidecar.http import conditional, etag, prefers, written
+from sidecar.reads import read
+from sidecar.responses import rows_response, wanted
+from toolkit.db import UnitOfWork
+from toolkit.entities import Account, AccountCreate, AccountUpdate, changes_of
+from toolkit.repositories import AccountRepository
+from toolkit.services import AccountService
+from toolkit.settings import Settings
+
+TAGS = ["accounts"]
+
+
+class AccountPatch(AccountUpdate, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """The fields to change; `version` (or an If-Match header) makes the change conditional."""
+
+    version: int | UnsetType = UNSET
+
+
+@get("/v1/accounts", tags=TAGS, summary="List accounts (PostgREST grammar)")
+@inject
+async def list_accounts(
+    request: Request[Any, Any, Any],
+    accounts: Injected[AccountRepository],
+    uow: Injected[UnitOfWork],
+    settings: Injected[Settings],
+) -> Response[bytes]:
+    """Filters `column=op.value`, `select`, `order`, `limit`/`offset`/`Range`, `Prefer: count=exact`,
+    `Accept: text/csv` or `application/vnd.pgrst.object+json`."""
+    return await read(request, accounts, uow, settings)
+
+
+@get("/v1/accounts/{account_id:int}", tags=TAGS, summary="One account, with its version as ETag")
+@inject
+async def get_account(
+    request: Request[Any, Any, Any], account_id: FromPath[int], accounts: Injected[AccountRepository]
+) -> Response[bytes]:
+    """`If-None-Match` with the current ETag answers 304 Not Modified."""
+    account = await accounts.get(account_id)
+    tag = etag(account.version)
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers={"ETag": tag})
+    media = wanted(request)
+    media = "application/vnd.pgrst.object+json" if media == "application/json" else media
+    response = rows_response([account.to_dict()], list(Account.__struct_fields__), media)
+    response.headers["ETag"] = tag
+    return response
+
+
+@post("/v1/accounts", tags=TAGS, summary="Create one account or several (all or nothing)")
+@inject
+async def create_accounts(
+    request: Request[Any, Any, Any],
+    data: JSONBody[AccountCreate | list[AccountCreate]],
+    service: Injected[AccountService],
+) -> Response[bytes]:
+    """`Prefer: return=representation` returns the rows; otherwise 201 with Location."""
+    many = isinstance(data, list)
+    created = await service.create_many(data if isinstance(data, list) else [data], actor=actor(request))
+    return written(request, created, f"/v1/accounts/{created[0].id}" if created else None, many)
+
+
+async def change(
+    request: Request[Any, Any, Any], account_id: int, data: AccountPatch, service: AccountService
+) -> Response[bytes]:
+    body_version = None if data.version is UNSET else data.version
+    changes = {k: v for k, v in changes_of(data).items() if k != "version"}
+    account = await conditional(
+        request, body_version, lambda v: service.update(account_id, changes, actor=actor(request), version=v)
+    )
+    if prefers(request, "return=representation"):
+        return written(request, [account], None, many=False, status=200)
+    return Response(b"", status_code=204, headers={"ETag": etag(account.version)})
+
+
+@patch("/v1/accounts/{account_id:int}", tags=TAGS, summary="Change one account")
+@inject
+async def patch_account(
+    request: Request[Any, Any, Any],
+    account_id: FromPath[int],
+    data: JSONBody[AccountPatch],
+    service: Injected[AccountService],
+) -> Response[bytes]:
+    """`If-Match: "N"` (412 when stale) or a `version` field (409 when stale) makes it conditional."""
+    return await change(request, account_id, data, service)
+
+
+@patch("/v1/accounts", tags=TAGS, summary="Change one account, PostgREST form: ?id=eq.N")
+@inject
+async def patch_account_by_filter(
+    request: Request[Any, Any, Any], data: JSONBody[AccountPatch], service: Injected[AccountService]
+) -> Response[bytes]:
+    """Only `id=eq.N` is accepted, so one request never changes many accounts by accident."""
+    query = parse_read(request.query_params.multi_items())
+    only = query.filters[0] if len(query.filters) == 1 else None
+    if (
+        only is None
+        or only.column != "id"
+        or only.operator != "eq"
+        or only.negated
+        or not str(only.value).isdigit()
+    ):
+        raise ApiError(
+            400,
+            "PGRST100",
+            "PATCH /v1/accounts needs exactly one filter, id=eq.N",
+            hint="PATCH /v1/accounts?id=eq.42",
+        )
+    return await change(request, int(str(only.value)), data, service)
+
+
+@post("/v1/accounts/{account_id:int}/close", tags=TAGS, status_code=200, summary="Close an account for good")
+@inject
+async def close_account(
+    request: Request[Any, Any, Any], account_id: FromPath[int], service: Injected[AccountService]
+) -> Account:
+    """A closed account cannot be reopened; `If-Match` makes the close conditional."""
+    return await conditional(
+        request, None, lambda v: service.close(account_id, actor=actor(request), version=v)
+    )
+
+
+@delete("/v1/accounts/{account_id:int}", tags=TAGS, status_code=405, summary="Refused: accounts are closed")
+@inject
+async def delete_account(
+    request: Request[Any, Any, Any], account_id: FromPath[int], service: Injected[AccountService]
+) -> None:
+    """Accounts are never deleted: POST /v1/accounts/{id}/close instead."""
+    await service.delete(account_id, actor=actor(request))
+
+
+ROUTES = [
+    list_accounts,
+    get_account,
+    create_accounts,
+    patch_account,
+    patch_account_by_filter,
+    close_account,
+    delete_account,
+]

@@ -1,0 +1,47 @@
+"""Open routes for orchestrators: liveness (the process answers) and readiness (database usable)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Response, get
+from wireup import Injected
+from wireup.integration.asgi import inject
+
+from sidecar.auth import OPEN
+from sidecar.errors import RETRY_AFTER_S
+from toolkit import migrations
+from toolkit.db import Database
+
+READY_TIMEOUT_S = 3.0
+
+
+@get("/health/live", opt=OPEN, tags=["health"], summary="The process is up")
+async def live() -> dict[str, str]:
+    """Always 200 while the server answers."""
+    return {"status": "live"}
+
+
+@get("/health/ready", opt=OPEN, tags=["health"], summary="The database is reachable and migrated to head")
+@inject
+async def ready(database: Injected[Database]) -> Response[dict[str, str]]:
+    """200 when ready; 503 with Retry-After when the database is down or its schema is not at head."""
+    try:
+        at_head = await asyncio.wait_for(migrations.at_head(database.engine), READY_TIMEOUT_S)
+    except Exception as error:
+        reason = f"database unreachable ({type(error).__name__})"
+        return Response(
+            {"status": "unavailable", "reason": reason},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER_S},
+        )
+    if not at_head:
+        return Response(
+            {"status": "unavailable", "reason": "migrations are not at head"},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER_S},
+        )
+    return Response({"status": "ready"})
+
+
+ROUTES = [live, ready]

@@ -1,0 +1,59 @@
+"""/v1/transactions (append-only: read and post, nothing else) and /v1/audit (read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import JSONBody
+from wireup import Injected
+from wireup.integration.asgi import inject
+
+from sidecar.auth import actor
+from sidecar.http import written
+from sidecar.reads import read
+from toolkit.db import UnitOfWork
+from toolkit.entities import TransactionCreate
+from toolkit.repositories import AuditRepository, TransactionRepository
+from toolkit.services import TransactionService
+from toolkit.settings import Settings
+
+
+@get("/v1/transactions", tags=["transactions"], summary="List transactions (PostgREST grammar)")
+@inject
+async def list_transactions(
+    request: Request[Any, Any, Any],
+    transactions: Injected[TransactionRepository],
+    uow: Injected[UnitOfWork],
+    settings: Injected[Settings],
+) -> Response[bytes]:
+    """The ledger, filtered and paged like /v1/accounts."""
+    return await read(request, transactions, uow, settings)
+
+
+@post("/v1/transactions", tags=["transactions"], summary="Post one transaction or several (all or nothing)")
+@inject
+async def post_transactions(
+    request: Request[Any, Any, Any],
+    data: JSONBody[TransactionCreate | list[TransactionCreate]],
+    service: Injected[TransactionService],
+) -> Response[bytes]:
+    """Balances move in the same database transaction; an overdraft or a closed account refuses all (409)."""
+    many = isinstance(data, list)
+    posted = await service.post_many(data if isinstance(data, list) else [data], actor=actor(request))
+    return written(request, posted, f"/v1/transactions?id=eq.{posted[0].id}" if posted else None, many)
+
+
+@get("/v1/audit", tags=["audit"], summary="The audit log (PostgREST grammar)")
+@inject
+async def list_audit(
+    request: Request[Any, Any, Any],
+    audit: Injected[AuditRepository],
+    uow: Injected[UnitOfWork],
+    settings: Injected[Settings],
+) -> Response[bytes]:
+    """Who changed what and when: one row per change made through a service."""
+    return await read(request, audit, uow, settings)
+
+
+ROUTES = [list_transactions, post_transactions, list_audit]

@@ -1,0 +1,95 @@
+"""/v1/metrics: curated aggregates for dashboards (bare arrays, ISO timestamps, CSV too)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.params import FromQuery
+from wireup import Injected
+from wireup.integration.asgi import inject
+
+from sidecar.grammar import GrammarError, parse_read
+from sidecar.query import conditions
+from sidecar.responses import rows_response, wanted
+from toolkit.db import UnitOfWork
+from toolkit.repositories import AccountRepository
+from toolkit.services import MetricsService
+from toolkit.settings import Settings
+
+TAGS = ["metrics"]
+
+
+def moment(name: str, raw: str | None) -> datetime | None:
+    """A `from`/`to` value: an ISO date or timestamp (UTC when it names no zone)."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
+    except ValueError:
+        raise GrammarError(f"{name}={raw}: expected an ISO date or timestamp, e.g. 2025-01-31") from None
+
+
+def answer(
+    request: Request[Any, Any, Any], rows: list[dict[str, Any]], columns: list[str]
+) -> Response[bytes]:
+    return rows_response(rows, columns, wanted(request))
+
+
+@get("/v1/metrics/accounts", tags=TAGS, summary="Account count and total balance per group")
+@inject
+async def account_metrics(
+    request: Request[Any, Any, Any],
+    metrics: Injected[MetricsService],
+    accounts: Injected[AccountRepository],
+    uow: Injected[UnitOfWork],
+    settings: Injected[Settings],
+) -> Response[bytes]:
+    """`group_by=status,plan` plus any read filter (e.g. `country=eq.DE`)."""
+    query = parse_read(request.query_params.multi_items(), extra=["group_by"])
+    group_by = [g for g in query.extra.get("group_by", "").split(",") if g]
+    await uow.limit_statement_time(settings.statement_timeout_ms)
+    rows = await metrics.accounts_by(group_by, *conditions(accounts, query))
+    return answer(request, rows, [*group_by, "count", "total_balance"])
+
+
+@get("/v1/metrics/signups", tags=TAGS, summary="New accounts per day, week or month")
+@inject
+async def signup_metrics(
+    request: Request[Any, Any, Any],
+    metrics: Injected[MetricsService],
+    uow: Injected[UnitOfWork],
+    settings: Injected[Settings],
+    bucket: FromQuery[str] = "day",
+) -> Response[bytes]:
+    """`bucket=day|week|month&from=2025-01-01&to=2025-01-31`; every bucket is present, empty ones as 0."""
+    params = request.query_params
+    await uow.limit_statement_time(settings.statement_timeout_ms)
+    rows = await metrics.signups(bucket, moment("from", params.get("from")), moment("to", params.get("to")))
+    return answer(request, rows, ["bucket", "signups"])
+
+
+@get("/v1/metrics/transactions", tags=TAGS, summary="Posting count and sum per bucket (and kind)")
+@inject
+async def transaction_metrics(
+    request: Request[Any, Any, Any],
+    metrics: Injected[MetricsService],
+    uow: Injected[UnitOfWork],
+    settings: Injected[Settings],
+    bucket: FromQuery[str] = "day",
+    group_by: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """`bucket=day|week|month&group_by=kind&from=...&to=...`."""
+    if group_by not in (None, "", "kind"):
+        raise GrammarError(f"group_by={group_by}: transactions can be grouped by kind only")
+    params = request.query_params
+    by_kind = group_by == "kind"
+    await uow.limit_statement_time(settings.statement_timeout_ms)
+    rows = await metrics.transactions_per(
+        bucket, moment("from", params.get("from")), moment("to", params.get("to")), by_kind=by_kind
+    )
+    return answer(request, rows, ["bucket", *(["kind"] if by_kind else []), "count", "total"])
+
+
+ROUTES = [account_metrics, signup_metrics, transaction_metrics]

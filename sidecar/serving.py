@@ -1,0 +1,72 @@
+"""Running the sidecar under uvicorn, and preparing the demo database."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+from typing import Any
+
+from toolkit.settings import PREFIX, Settings
+
+DEMO_KEY = "demo"
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the sidecar's access log (uvicorn's own access log shows query strings)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["sidecar"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve `sidecar.app:create_app` until interrupted. Workers read settings from the environment, so the
+    resolved database URL is passed on there (the embedded server, when used, is started once, here)."""
+    import uvicorn
+
+    from toolkit.db import resolve_url
+
+    os.environ[PREFIX + "DATABASE_URL"] = resolve_url(settings).render_as_string(hide_password=False)
+    uvicorn.run(
+        "sidecar.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=log_config(),
+        proxy_headers=False,
+    )
+
+
+def prepare_demo(settings: Settings) -> str:
+    """Migrate, load the sample when the database is empty, and (re)create the demo read key; its secret."""
+    from toolkit import migrations
+    from toolkit.db import resolve_url
+    from toolkit.wiring import create_container
+
+    settings = settings.with_url(resolve_url(settings))
+    migrations.upgrade(settings=settings)
+
+    async def prepare() -> str:
+        from toolkit.services import ApiKeyService, SampleDataService
+
+        container = create_container(settings)
+        try:
+            async with container.enter_scope() as scope:
+                loaded = await (await scope.get(SampleDataService)).load_if_empty(actor="demo")
+                if loaded is not None:
+                    print(
+                        f"loaded sample data: {loaded.accounts} accounts, {loaded.transactions} transactions"
+                    )
+                keys = await scope.get(ApiKeyService)
+                if await keys.keys.find_active(name=DEMO_KEY) is not None:
+                    await keys.revoke(DEMO_KEY, actor="demo")
+                _, secret = await keys.create(DEMO_KEY, "read", actor="demo")
+                return secret
+        finally:
+            await container.close()
+
+    return asyncio.run(prepare())

@@ -1,0 +1,75 @@
+"""The real `queaccount serve` process on 127.0.0.1, spoken to over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.integration.http.conftest import make_key
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    def __init__(self, database_url) -> None:
+        port = free_port()
+        url = database_url.render_as_string(hide_password=False)
+        command = [sys.executable, "-m", "toolkit.cli", "--database-url", url, "serve", "--port", str(port)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.base = f"http://127.0.0.1:{port}"
+
+    def wait_until_ready(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/health/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        pytest.fail(f"queaccount serve was not ready within {seconds} s")
+
+    def stop(self) -> str:
+        """Stop the server (this test started it) and return everything it printed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        output, _ = self.process.communicate(timeout=15)
+        return output
+
+
+@pytest.fixture
+def server(database_url) -> Iterator[Server]:
+    running = Server(database_url)
+    try:
+        running.wait_until_ready()
+        yield running
+    finally:
+        running.stop()
+
+
+async def test_serve_answers_over_real_http_and_logs_the_key_name_never_its_secret(server, container):
+    secret = await make_key(container, "e2e", "write")
+    async with httpx.AsyncClient(base_url=server.base, headers={"Authorization": f"Bearer {secret}"}) as http:
+        created = await http.post(
+            "/v1/accounts",
+            json={"email": "e2e@example.com", "full_name": "End To End", "country": "NL"},
+            headers={"Prefer": "return=representation"},
+        )
+        assert created.status_code == 201
+        account_id = created.json()[0]["id"]
+        fetched = await http.get(f"/v1/accounts/{account_id}")
+        assert fetched.json()["email"] == "e2e@example.com" and fetched.headers["etag"] == '"1"'
+        listed = await http.get("/v1/accounts?country=eq.NL&select=email", headers={"Prefer": "count=exact"})
+        assert listed.json() == [{"email": "e2e@example.com"}] and listed.headers["content-range"] == "0-0/1"
+    log = server.stop()
+    assert "POST /v1/accounts 201" in log and "key=e2e" in log
+    assert secret not in log and "country=eq.NL" not in log

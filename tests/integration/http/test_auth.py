@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import re
+
+from litestar.routes import HTTPRoute
+
+from tests.integration.http.conftest import make_key
+from toolkit.services import ApiKeyService
+
+OPEN_PATHS = re.compile(r"^/(health/(live|ready)|schema(/.*)?)$")
+
+
+def every_route(app):
+    """(method, concrete path) for every handler of the app, path parameters filled with 1."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        for method in sorted(route.methods - {"OPTIONS"}):
+            yield method, path
+
+
+async def test_every_route_but_health_and_docs_refuses_a_request_without_a_key(client, database_url):
+    guarded = 0
+    for method, path in every_route(client.app):
+        response = await client.request(method, path)
+        if OPEN_PATHS.match(path):
+            assert response.status_code != 401, (method, path)
+        else:
+            assert response.status_code == 401, (method, path, response.status_code)
+            assert response.json()["code"] == "HTTP401"
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            guarded += 1
+    assert guarded >= 10
+
+
+async def test_every_write_route_refuses_a_read_key(client, read_key):
+    writes = [
+        (m, p) for m, p in every_route(client.app) if m not in ("GET", "HEAD") and not OPEN_PATHS.match(p)
+    ]
+    assert len(writes) >= 5
+    for method, path in writes:
+        response = await client.request(method, path, json={}, headers=read_key)
+        assert response.status_code == 403, (method, path, response.status_code)
+        assert "reader" in response.json()["message"]
+
+
+async def test_an_unknown_key_is_refused(client, database_url):
+    response = await client.get("/v1/accounts", headers={"Authorization": "Bearer qa_not-a-real-key"})
+    assert response.status_code == 401 and "unknown or revoked" in response.json()["message"]
+
+
+async def test_a_revoked_key_is_refused_on_the_next_request(client, container, database_url):
+    secret = await make_key(container, "short-lived", "read")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert (await client.get("/v1/accounts", headers=headers)).status_code == 200
+    async with container.enter_scope() as scope:
+        await (await scope.get(ApiKeyService)).revoke("short-lived", actor="test")
+    assert (await client.get("/v1/accounts", headers=headers)).status_code == 401
+
+
+async def test_keys_are_stored_hashed_never_in_clear(container, database_url):
+    secret = await make_key(container, "hashed", "write")
+    import psycopg
+
+    from tests.conftest import libpq
+
+    with psycopg.connect(libpq(database_url)) as conn:
+        stored = conn.execute("select secret_hash from api_keys where name = 'hashed'").fetchone()[0]
+    assert secret not in stored and len(stored) == 64

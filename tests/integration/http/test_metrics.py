@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import psycopg
+
+from tests.conftest import libpq
+
+
+def backdate_signups(database_url, days: dict[str, str]) -> None:
+    """Set created_at by email (the API never lets clients choose it)."""
+    with psycopg.connect(libpq(database_url)) as conn:
+        for email, day in days.items():
+            conn.execute("update accounts set created_at = %s where email = %s", (day, email))
+
+
+async def test_account_metrics_count_and_total_per_group_with_filters(client, read_key, accounts):
+    response = await client.get("/v1/metrics/accounts?group_by=country&status=neq.closed", headers=read_key)
+    assert response.json() == [
+        {"country": "DE", "count": 2, "total_balance": "0.00"},
+        {"country": "FR", "count": 1, "total_balance": "0.00"},
+        {"country": "GB", "count": 1, "total_balance": "0.00"},
+    ]
+    bad = await client.get("/v1/metrics/accounts?group_by=shoe_size", headers=read_key)
+    assert bad.status_code == 422 and "shoe_size" in bad.json()["message"]
+
+
+async def test_signups_per_day_show_empty_days_as_zero(client, read_key, accounts, database_url):
+    backdate_signups(
+        database_url,
+        {
+            "ada@example.com": "2025-03-01T10:00Z",
+            "bob@example.com": "2025-03-01T23:00Z",
+            "cy@example.com": "2025-03-03T00:30Z",
+        },
+    )
+    response = await client.get(
+        "/v1/metrics/signups?bucket=day&from=2025-03-01&to=2025-03-04", headers=read_key
+    )
+    assert response.json() == [
+        {"bucket": "2025-03-01T00:00:00Z", "signups": 2},
+        {"bucket": "2025-03-02T00:00:00Z", "signups": 0},
+        {"bucket": "2025-03-03T00:00:00Z", "signups": 1},
+        {"bucket": "2025-03-04T00:00:00Z", "signups": 0},
+    ]
+    as_csv = await client.get(
+        "/v1/metrics/signups?bucket=month&from=2025-03-01&to=2025-03-31",
+        headers=read_key | {"Accept": "text/csv"},
+    )
+    assert list(csv.reader(io.StringIO(as_csv.text))) == [
+        ["bucket", "signups"],
+        ["2025-03-01T00:00:00Z", "3"],
+    ]
+    bad = await client.get("/v1/metrics/signups?bucket=fortnight", headers=read_key)
+    assert bad.status_code == 422 and "fortnight" in bad.json()["message"]
+
+
+async def test_transaction_metrics_per_bucket_and_kind(client, read_key, write_key, accounts):
+    ada = accounts[0]["id"]
+    await client.post(
+        "/v1/transactions",
+        headers=write_key,
+        json=[
+            {"account_id": ada, "kind": "deposit", "amount": "50", "occurred_at": "2025-05-01T09:00:00Z"},
+            {"account_id": ada, "kind": "deposit", "amount": "25", "occurred_at": "2025-05-01T10:00:00Z"},
+            {"account_id": ada, "kind": "fee", "amount": "-5", "occurred_at": "2025-05-02T10:00:00Z"},
+        ],
+    )
+    response = await client.get(
+        "/v1/metrics/transactions?bucket=day&group_by=kind&from=2025-05-01&to=2025-05-02", headers=read_key
+    )
+    rows = {(r["bucket"][:10], r["kind"]): (r["count"], r["total"]) for r in response.json()}
+    assert len(rows) == 2 * 5
+    assert rows[("2025-05-01", "deposit")] == (2, "75.00")
+    assert rows[("2025-05-02", "fee")] == (1, "-5.00")
+    assert rows[("2025-05-02", "deposit")] == (0, "0.00")
