@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,15 +24,20 @@ def libpq(url: URL) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
-    """A PostgreSQL server's admin URL: QUEACCOUNT_TEST_DATABASE_URL, or an embedded one for this run."""
+def server_url() -> Iterator[URL]:
+    """A PostgreSQL server's admin URL: QUEACCOUNT_TEST_DATABASE_URL, or an embedded one for this run.
+
+    The embedded server's data lives outside pytest's temp tree: pytest re-tightens that tree's permissions
+    (and prunes old runs) when another test run starts, which would pull it from under the server's own user.
+    """
     configured = os.environ.get("QUEACCOUNT_TEST_DATABASE_URL")
     if configured:
         yield normalise_url(configured)
         return
     from toolkit import embedded
 
-    home = tmp_path_factory.mktemp("qa-home")
+    home = Path(tempfile.mkdtemp(prefix="queaccount-test-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # runs after the server's own stop at exit
     yield embedded.start(home, database="postgres")
 
 
