@@ -17,6 +17,7 @@ from toolkit.iso import COUNTRIES, CURRENCIES
 from toolkit.mixins.crud import CRUDMixin, OrderBy
 from toolkit.models import AccountModel
 from toolkit.repositories import AccountRepository
+from toolkit.retry import retry_transient
 from toolkit.services.rules import EMAIL
 
 
@@ -150,6 +151,7 @@ class AccountFrameService(FrameReads):
             if email in owner and (pd.isna(id_) or int(id_) != owner[email]):
                 issues.add([label], "email", f"{email!r} already belongs to account {owner[email]}")
 
+    @retry_transient
     async def apply(
         self, plan: Plan, *, actor: str, skip_conflicts: bool = False, skip_invalid: bool = False
     ) -> Report:

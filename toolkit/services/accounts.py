@@ -12,6 +12,7 @@ from toolkit.errors import AccountClosed, DeleteRefused, ReopenRefused
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository
+from toolkit.retry import retry_transient
 from toolkit.services.rules import check_account, parse, refuse_read_only
 
 
@@ -28,6 +29,7 @@ class AccountService:
     async def count(self, *args: Any, **kwargs: Any) -> int:
         return await self.accounts.count(*args, **kwargs)
 
+    @retry_transient
     async def create(self, data: AccountCreate | dict[str, Any], *, actor: str) -> Account:
         values = check_account(changes_of(parse(AccountCreate, data)))
         async with self.uow.atomic():
@@ -35,6 +37,7 @@ class AccountService:
             await record_audit(self.audit, actor, "create", "account", account.id, _created(account))
         return account
 
+    @retry_transient
     async def create_many(
         self, items: Sequence[AccountCreate | dict[str, Any]], *, actor: str
     ) -> builtins.list[Account]:
@@ -51,6 +54,7 @@ class AccountService:
                 created.append(account)
         return created
 
+    @retry_transient
     async def update(
         self, id: int, changes: AccountUpdate | dict[str, Any], *, actor: str, version: int | None = None
     ) -> Account:
@@ -70,6 +74,7 @@ class AccountService:
                 await record_audit(self.audit, actor, "update", "account", id, diff)
         return after
 
+    @retry_transient
     async def close(self, id: int, *, actor: str, version: int | None = None) -> Account:
         """Close an account for good (a closed account cannot be reopened)."""
         async with self.uow.atomic():

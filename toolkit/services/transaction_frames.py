@@ -13,6 +13,7 @@ from toolkit.frames.plan import Report
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
 from toolkit.models import TransactionModel
 from toolkit.repositories import AuditRepository, TransactionRepository
+from toolkit.retry import retry_transient
 from toolkit.services.account_frames import FrameReads, issue_list
 from toolkit.services.rules import MAX_MONEY
 
@@ -89,6 +90,7 @@ class TransactionFrameService(FrameReads):
         super().__init__(transactions)
         self.uow, self.transactions = uow, transactions
 
+    @retry_transient
     async def post_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
         """Post every row in frame order; refused whole if any row is invalid, closed or would overdraw."""
         issues = Issues()

@@ -13,6 +13,7 @@ from toolkit.errors import AccountClosed, DeleteRefused, Overdraft, ValidationFa
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
+from toolkit.retry import retry_transient
 from toolkit.services.rules import money_issue, parse
 
 
@@ -39,6 +40,7 @@ class TransactionService:
         """Post one transaction: refused if the account is closed or the balance would go below zero."""
         return (await self.post_many([data], actor=actor))[0]
 
+    @retry_transient
     async def post_many(
         self, items: Sequence[TransactionCreate | dict[str, Any]], *, actor: str
     ) -> builtins.list[Transaction]:
