@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -95,3 +96,12 @@ async def container(settings: Settings) -> AsyncIterator[object]:
 
 def url_with_password(url: URL, password: str) -> URL:
     return make_url(url).set(password=password)
+
+
+@pytest.fixture
+def qa(database_url: URL) -> Iterator[Any]:
+    """The notebook facade on the test database (progress bars off)."""
+    import toolkit
+
+    with toolkit.connect(database_url, actor="test:analyst", progress=False) as kit:
+        yield kit

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import wireup
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from toolkit.db import Database, UnitOfWork
+from toolkit.db import Database, UnitOfWork, is_disconnect
 from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
 from toolkit.services import (
     AccountService,
@@ -58,9 +59,21 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 @wireup.injectable(lifetime="scoped")
 async def session(db: Database) -> AsyncIterator[AsyncSession]:
-    """One session per scope: whatever was not committed is rolled back, and it is always closed."""
-    async with db.sessions() as scoped_session:
+    """One session per scope: whatever was not committed is rolled back, and it is always closed.
+
+    A connection the server dropped cannot roll back; it is discarded instead of failing the scope after
+    its answer was already given.
+    """
+    scoped_session = db.sessions()
+    try:
         yield scoped_session
+    finally:
+        try:
+            await scoped_session.close()
+        except DBAPIError as error:
+            if not is_disconnect(error):
+                raise
+            await scoped_session.invalidate()
 
 
 def create_container(settings: Settings | None = None, *extra: Any) -> wireup.AsyncContainer:

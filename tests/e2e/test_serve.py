@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -25,8 +26,11 @@ class Server:
         port = free_port()
         url = database_url.render_as_string(hide_password=False)
         command = [sys.executable, "-m", "toolkit.cli", "--database-url", url, "serve", "--port", str(port)]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Output goes to a file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+        self.output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed with the process in stop()
+        self.process = subprocess.Popen(command, stdout=self.output, stderr=subprocess.STDOUT, text=True)
         self.base = f"http://127.0.0.1:{port}"
+        self.printed = ""
 
     def wait_until_ready(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
@@ -42,8 +46,12 @@ class Server:
         """Stop the server (this test started it) and return everything it printed."""
         if self.process.poll() is None:
             self.process.terminate()
-        output, _ = self.process.communicate(timeout=15)
-        return output
+        self.process.wait(timeout=15)
+        if not self.output.closed:
+            self.output.seek(0)
+            self.printed = self.output.read()
+            self.output.close()
+        return self.printed
 
 
 @pytest.fixture

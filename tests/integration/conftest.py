@@ -43,15 +43,6 @@ __all__ = ["ACTOR", "AccountService", "AuditService", "Scoped", "TransactionServ
 
 
 @pytest.fixture
-def qa(database_url: Any) -> Any:
-    """The notebook facade on the test database (progress bars off)."""
-    import toolkit
-
-    with toolkit.connect(database_url, actor="test:analyst", progress=False) as kit:
-        yield kit
-
-
-@pytest.fixture
 def seeded(qa: Any) -> Any:
     """Five accounts, some money on them."""
     import pandas as pd
