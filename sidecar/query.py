@@ -57,9 +57,15 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
         if kind is bool:
             return {"true": True, "false": False}[raw]
         if kind is int:
-            return int(raw)
+            number = int(raw)
+            if not -(2**63) <= number < 2**63:
+                raise ValueError(raw)
+            return number
         if kind is Decimal:
-            return Decimal(raw)
+            decimal = Decimal(raw)
+            if not decimal.is_finite():
+                raise ValueError(raw)
+            return decimal
         if kind is datetime:
             return datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
         if kind is str:

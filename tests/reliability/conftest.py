@@ -1,0 +1,5 @@
+"""Reliability tests reuse the sidecar's in-process client and key fixtures."""
+
+from tests.integration.http.conftest import client, read_key, write_key
+
+__all__ = ["client", "read_key", "write_key"]
