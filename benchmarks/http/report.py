@@ -89,7 +89,9 @@ def verdict(rows: list[Row]) -> str:
     )
 
 
-def document(rows: list[Row], seconds: float, warmup: float, extra_versions: dict[str, str]) -> str:
+def document(
+    rows: list[Row], seconds: float, warmup: float, rounds: int, extra_versions: dict[str, str]
+) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
@@ -98,7 +100,8 @@ def document(rows: list[Row], seconds: float, warmup: float, extra_versions: dic
             f"- date: {when}",
             f"- machine: {machine()}",
             f"- versions: {versions(extra_versions)}",
-            f"- method: wrk on 127.0.0.1, {warmup:g} s warm-up then {seconds:g} s per row; the reference app "
+            f"- method: wrk on 127.0.0.1, {warmup:g} s warm-up then {seconds:g} s per run, "
+            f"the best of {rounds} run(s) per row; the reference app "
             "(a bare ASGI handler, one psycopg query from a pool) and the sidecar take turns; PostgreSQL, "
             "wrk and the server share the machine. Errors are socket errors and non-2xx answers "
             "(reference / sidecar).",
