@@ -21,6 +21,11 @@ def log_config() -> dict[str, Any]:
     return config
 
 
+def uvicorn_options() -> dict[str, Any]:
+    """How uvicorn serves the sidecar (the HTTP benchmarks serve their reference app the same way)."""
+    return {"access_log": False, "log_config": log_config(), "proxy_headers": False}
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     """Serve `sidecar.app:create_app` until interrupted. Workers read settings from the environment, so the
     resolved database URL is passed on there (the embedded server, when used, is started once, here)."""
@@ -35,9 +40,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
         host=host,
         port=port,
         workers=workers,
-        access_log=False,
-        log_config=log_config(),
-        proxy_headers=False,
+        **uvicorn_options(),
     )
 
 

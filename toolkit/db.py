@@ -31,11 +31,12 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.url = resolve_url(settings)
+        # No pre-ping (a round trip on every checkout): a connection found dead fails its one request (503
+        # over HTTP), and SQLAlchemy then drops every pooled connection older than it, so the next reconnect.
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=settings.pool_size,
             max_overflow=settings.pool_size,
-            pool_pre_ping=True,
             pool_timeout=settings.connect_timeout_s * 2,
             connect_args={"connect_timeout": max(1, int(settings.connect_timeout_s))},
             hide_parameters=True,

@@ -1,0 +1,114 @@
+"""The results as a Markdown table, with the date, the machine and the versions it was measured with."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+
+from benchmarks.http.wrk import Result
+
+RPS_TARGET, P99_TARGET = 0.7, 2.0
+PACKAGES = ["litestar", "uvicorn", "uvloop", "httptools", "wireup", "sqlalchemy", "psycopg", "msgspec"]
+
+
+@dataclass(frozen=True)
+class Row:
+    workers: int
+    request: str
+    connections: int
+    reference: Result
+    sidecar: Result
+
+    @property
+    def rps_ratio(self) -> float:
+        return self.sidecar.requests_per_s / self.reference.requests_per_s
+
+    @property
+    def p99_ratio(self) -> float:
+        return self.sidecar.p99_ms / self.reference.p99_ms
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            kib = int(next(line.split()[1] for line in info if line.startswith("MemTotal")))
+            memory = f", {kib / 1024**2:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}){memory}, {platform.system()} {platform.release()}"
+
+
+def versions(extra: dict[str, str]) -> str:
+    found = {"Python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(f"{k} {v}" for k, v in (found | extra).items())
+
+
+def table(rows: list[Row]) -> str:
+    head = [
+        "| workers | request | conns | reference req/s | sidecar req/s | ratio | reference p50 / p99 ms "
+        "| sidecar p50 / p99 ms | p99 ratio | errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines = [
+        f"| {r.workers} | {r.request} | {r.connections} | {r.reference.requests_per_s:,.0f} "
+        f"| {r.sidecar.requests_per_s:,.0f} | {r.rps_ratio:.2f}x "
+        f"| {r.reference.p50_ms:.1f} / {r.reference.p99_ms:.1f} "
+        f"| {r.sidecar.p50_ms:.1f} / {r.sidecar.p99_ms:.1f} "
+        f"| {r.p99_ratio:.2f}x | {r.reference.errors} / {r.sidecar.errors} |"
+        for r in rows
+    ]
+    return "\n".join(head + lines)
+
+
+def verdict(rows: list[Row]) -> str:
+    """Whether the single-row GET meets the targets in every row."""
+    single = [r for r in rows if r.request.startswith("GET /v1/accounts/")]
+    met = all(r.rps_ratio >= RPS_TARGET and r.p99_ratio <= P99_TARGET for r in single)
+    errors = any(r.reference.errors or r.sidecar.errors for r in rows)
+    return (
+        f"Targets for the single-row GET (>= {RPS_TARGET}x the reference's req/s, "
+        f"p99 <= {P99_TARGET}x its p99): "
+        + ("**met**" if met else "**not met**")
+        + (" (some requests failed: see the errors column)" if errors else "")
+        + "."
+    )
+
+
+def document(
+    rows: list[Row], seconds: float, warmup: float, rounds: int, extra_versions: dict[str, str]
+) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            "# HTTP sidecar benchmark",
+            "",
+            f"- date: {when}",
+            f"- machine: {machine()}",
+            f"- versions: {versions(extra_versions)}",
+            f"- method: wrk on 127.0.0.1, {warmup:g} s warm-up then {seconds:g} s per run, "
+            f"the best of {rounds} run(s) per row; the reference app "
+            "(a bare ASGI handler, one psycopg query from a pool) and the sidecar take turns; PostgreSQL, "
+            "wrk and the server share the machine. Errors are socket errors and non-2xx answers "
+            "(reference / sidecar).",
+            "",
+            table(rows),
+            "",
+            verdict(rows),
+            "",
+        ]
+    )
