@@ -31,10 +31,12 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.url = resolve_url(settings)
-        # No pre-ping (a round trip on every checkout): a connection found dead fails its one request (503
-        # over HTTP), and SQLAlchemy then drops every pooled connection older than it, so the next reconnect.
+        # The sidecar runs without pre-ping (a round trip on every checkout): a connection found dead fails
+        # its one request (503), and SQLAlchemy then drops every pooled connection older than it. The notebook
+        # face pings: an analyst's next call after an outage should simply work.
         self.engine: AsyncEngine = create_async_engine(
             self.url,
+            pool_pre_ping=settings.pool_pre_ping,
             pool_size=settings.pool_size,
             max_overflow=settings.pool_size,
             pool_timeout=settings.connect_timeout_s * 2,

@@ -67,6 +67,7 @@ class Settings:
     statement_timeout_ms: int = 5000
     pool_size: int = 10
     connect_timeout_s: float = 2.0
+    pool_pre_ping: bool = False
     api_key_pepper: str = field(default="", repr=False)
 
     @classmethod
@@ -101,6 +102,10 @@ class Settings:
                 converted[name] = int(value)
             elif name == "connect_timeout_s":
                 converted[name] = float(value)
+            elif name == "pool_pre_ping":
+                converted[name] = (
+                    value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+                )
             else:
                 converted[name] = value
         return cls(**converted)

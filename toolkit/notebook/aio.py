@@ -7,9 +7,11 @@ import logging
 import time
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pandas as pd
+import psycopg
 import wireup
 from sqlalchemy import exc as sa_exc
 
@@ -61,7 +63,7 @@ class AsyncToolkit:
         try:
             async with self.container.enter_scope() as scope:
                 return await fn(scope)
-        except (sa_exc.DBAPIError, OSError) as error:
+        except (sa_exc.DBAPIError, psycopg.Error, OSError) as error:
             if isinstance(error, OSError) or is_disconnect(error):
                 db = await self.container.get(Database)
                 raise db.unavailable(error) from None
@@ -212,4 +214,5 @@ async def connect_async(
     settings = settings if settings is not None else Settings.load()
     if url is not None:
         settings = settings.with_url(url)
+    settings = replace(settings, pool_pre_ping=True)
     return AsyncToolkit(settings, actor=actor)

@@ -10,6 +10,7 @@ import atexit
 import queue
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -46,6 +47,7 @@ def connect(
     settings = settings if settings is not None else Settings.load()
     if url is not None:
         settings = settings.with_url(url)
+    settings = replace(settings, pool_pre_ping=True)
     _current = Toolkit(settings, actor=actor, progress=progress)
     return _current
 
