@@ -12,10 +12,11 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Select, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from toolkit.frames.copy_out import copy_blocks
 from toolkit.frames.schema import arrow_schema, empty_frame, to_pandas
 
 Progress = Callable[[int], None]
-PROGRESS_EVERY = 50_000
+BLOCK_ROWS = 100_000
 
 
 async def driver_connection(session: AsyncSession) -> Any:
@@ -36,37 +37,36 @@ def compile_query(session: AsyncSession, query: Select[Any]) -> tuple[str, dict[
     return str(compiled), params
 
 
-def parse_csv(chunks: list[bytes], schema: pa.Schema) -> pa.Table:
+def parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
     options = pacsv.ConvertOptions(
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
-    read = pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24)
-    return pacsv.read_csv(io.BytesIO(b"".join(chunks)), read_options=read, convert_options=options)
+    read = pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False)
+    return pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
 
 
-async def copy_out(session: AsyncSession, query: Select[Any]) -> AsyncIterator[bytes]:
+async def arrow_blocks(
+    session: AsyncSession, table: Table, query: Select[Any], block_rows: int
+) -> AsyncIterator[pa.Table]:
+    """The query's rows as Arrow tables of at most `block_rows` rows, each parsed as soon as it arrives."""
+    schema = arrow_schema(table, [c.name for c in query.selected_columns])
     sql, params = compile_query(session, query)
     conn = await driver_connection(session)
-    async with conn.cursor().copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-        async for data in copy:
-            yield data
+    async for data, _ in copy_blocks(conn, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params, block_rows):
+        yield parse_csv(data, schema)
 
 
 async def read_arrow(
     session: AsyncSession, table: Table, query: Select[Any], progress: Progress | None = None
 ) -> pa.Table:
-    names = [c.name for c in query.selected_columns]
-    schema = arrow_schema(table, names)
-    chunks: list[bytes] = []
-    async for data in copy_out(session, query):
-        chunks.append(data)
-        if progress is not None and len(chunks) % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
-    if progress is not None and len(chunks) >= PROGRESS_EVERY:
-        progress(len(chunks) % PROGRESS_EVERY)
-    if not chunks:
-        return schema.empty_table()
-    return parse_csv(chunks, schema)
+    parts = []
+    async for part in arrow_blocks(session, table, query, BLOCK_ROWS):
+        parts.append(part)
+        if progress is not None:
+            progress(part.num_rows)
+    if not parts:
+        return arrow_schema(table, [c.name for c in query.selected_columns]).empty_table()
+    return pa.concat_tables(parts)
 
 
 async def read_frame(
@@ -81,13 +81,5 @@ async def iter_frames(
     session: AsyncSession, table: Table, query: Select[Any], chunk_rows: int
 ) -> AsyncIterator[pd.DataFrame]:
     """The result in DataFrames of at most `chunk_rows` rows, streamed: memory stays bounded."""
-    names = [c.name for c in query.selected_columns]
-    schema = arrow_schema(table, names)
-    pending: list[bytes] = []
-    async for data in copy_out(session, query):  # PostgreSQL sends one COPY message per row
-        pending.append(data)
-        if len(pending) >= chunk_rows:
-            yield to_pandas(parse_csv(pending, schema), table)
-            pending = []
-    if pending:
-        yield to_pandas(parse_csv(pending, schema), table)
+    async for part in arrow_blocks(session, table, query, chunk_rows):
+        yield to_pandas(part, table)

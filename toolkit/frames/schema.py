@@ -59,20 +59,25 @@ def arrow_schema(table: Table, names: list[str]) -> pa.Schema:
 
 
 def to_pandas(data: pa.Table, table: Table) -> pd.DataFrame:
-    """An Arrow table of `table`'s columns as a DataFrame with the faithful dtypes."""
+    """An Arrow table of `table`'s columns as a DataFrame with the faithful dtypes (no per-value Python)."""
+    columns = {name: column_to_pandas(data.column(name), table.c[name]) for name in data.column_names}
+    return pd.DataFrame(columns, copy=False)
+
+
+def column_to_pandas(values: pa.ChunkedArray, column: Column[Any]) -> Any:
     import json
 
-    frame: pd.DataFrame = data.to_pandas(
-        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_decimal(t) else None,
-        self_destruct=True,
-    )
-    for name in frame.columns:
-        column = table.c[name]
-        if isinstance(column.type, JSONB):
-            frame[name] = [json.loads(v) if isinstance(v, str) else v for v in frame[name]]
-        else:
-            frame[name] = frame[name].astype(pandas_dtype(column))
-    return frame
+    import pyarrow.compute as pc
+
+    dtype = pandas_dtype(column)
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = pc.index_in(values, value_set=pa.array(dtype.categories.tolist(), values.type))
+        return pd.Categorical.from_codes(codes.fill_null(-1).to_numpy().astype("int8"), dtype=dtype)
+    if dtype is object:
+        return [json.loads(v) if isinstance(v, str) else v for v in values.to_pylist()]
+    if isinstance(dtype, pd.ArrowDtype | pd.StringDtype | pd.BooleanDtype) or dtype == "Int64":
+        return pd.array(values, dtype=dtype)
+    return values.to_pandas()
 
 
 def empty_frame(table: Table, names: list[str]) -> pd.DataFrame:

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, Table, Text, any_, bindparam, select
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, Table, Text, any_, bindparam, func, select
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Conflict, Issue, ValidationFailed
@@ -21,10 +23,16 @@ from toolkit.retry import retry_transient
 from toolkit.services.rules import EMAIL
 
 
+def valid_emails(email: pd.Series) -> pd.Series:
+    """Whether each email matches EMAIL, in Arrow's regex engine (Python's `re` per value is 10x slower)."""
+    matched = pc.match_substring_regex(pa.array(email.array, pa.string()), EMAIL.pattern)
+    return pd.Series(matched.fill_null(False).to_numpy(zero_copy_only=False), index=email.index)
+
+
 def account_checks(clean: pd.DataFrame) -> Iterable[tuple[pd.Series, str, str]]:
     if "email" in clean:
         email = clean["email"]
-        valid = email.str.match(EMAIL.pattern).fillna(False).astype(bool)
+        valid = valid_emails(email)
         yield email.notna() & ~valid, "email", "is not a valid email address"
         yield email.notna() & email.duplicated(keep=False), "email", "appears more than once in the frame"
     if "full_name" in clean:
@@ -144,10 +152,15 @@ class AccountFrameService(FrameReads):
         if not wanted or not sum(len(w) for w in wanted):
             return
         candidates = pd.concat(wanted)
-        param = bindparam("emails", value=candidates["email"].unique().tolist(), type_=ARRAY(Text))
-        query = select(self.table.c.email, self.table.c.id).where(self.table.c.email == any_(param))
+        candidates = candidates.loc[valid_emails(candidates["email"])]
+        # Valid emails hold no whitespace, so one newline-joined text is a cheap parameter for a million.
+        param = bindparam("emails", value="\n".join(candidates["email"].unique().tolist()), type_=Text)
+        query = select(self.table.c.email, self.table.c.id).where(
+            self.table.c.email == any_(func.string_to_array(param, "\n"))
+        )
         owner = {email: id_ for email, id_ in await self.accounts.session.execute(query)}
-        for label, email, id_ in candidates[["email", "id"]].itertuples():
+        taken = candidates.loc[candidates["email"].isin(list(owner))]
+        for label, email, id_ in taken[["email", "id"]].itertuples():
             if email in owner and (pd.isna(id_) or int(id_) != owner[email]):
                 issues.add([label], "email", f"{email!r} already belongs to account {owner[email]}")
 

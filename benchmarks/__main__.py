@@ -1,0 +1,68 @@
+"""`./dev bench [--rows N] [--only read|write|insert] [--repeat N]`: the cases side by side, as a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from benchmarks import database, report
+from benchmarks.cases import CASES
+
+RESULTS = Path(__file__).parent / "results" / "latest.md"
+
+
+def run_case(name: str, url: str, rows: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.child", name, url, str(rows)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: case {name} failed:\n{done.stderr}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="accounts per case (default 1,000,000)")
+    parser.add_argument("--only", choices=["read", "write", "insert"], action="append", help="groups to run")
+    parser.add_argument("--case", choices=list(CASES), action="append", help="single cases to run")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case; the best is reported")
+    parser.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.name}")
+    args = parser.parse_args()
+    names = [n for n, c in CASES.items() if (not args.only or c.group in args.only)]
+    names = [n for n in names if not args.case or n in args.case]
+    url = database.start()
+    text_url = url.render_as_string(hide_password=False)
+    runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
+    for round_ in range(args.repeat):
+        for name in names:  # interleaved, so a noisy neighbour hurts every case alike
+            database.reset(url, args.rows)
+            figures = run_case(name, text_url, args.rows)
+            runs[name].append(figures)
+            print(
+                f"[{round_ + 1}/{args.repeat}] {name}: {figures['seconds']:.2f} s, "
+                f"{figures['peak_mb']:.0f} MB peak ({figures['result']})",
+                file=sys.stderr,
+            )
+    best = {
+        n: {"seconds": min(r["seconds"] for r in rs), "peak_mb": max(r["peak_mb"] for r in rs)}
+        for n, rs in runs.items()
+    }
+    with psycopg.connect(database.libpq(url)) as conn:
+        server = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+    text = report.document(best, args.rows, args.repeat, report.machine(f"PostgreSQL {server}"))
+    print(text)
+    if not args.no_save:
+        RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Which cases run, in which group, against which baseline, and the targets of issue 3 section 6."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks import reads, writes
+
+
+@dataclass(frozen=True)
+class Case:
+    group: str
+    label: str
+    setup: Callable[..., Callable[[], Any]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """`case` against `other`: seconds (or peak MB when `memory`) at most `at_most` times the other's."""
+
+    case: str
+    other: str
+    at_most: float
+    text: str
+    memory: bool = False
+
+
+CASES = {
+    "read_sql": Case("read", "pandas.read_sql (SQLAlchemy)", reads.read_sql),
+    "adbc": Case("read", "ADBC fetch_arrow_table → pandas", reads.adbc),
+    "copy_csv": Case("read", "psycopg COPY → pyarrow CSV → pandas", reads.copy_csv),
+    "copy_floor": Case("read", "raw COPY, bytes dropped (floor)", reads.copy_floor),
+    "frame": Case("read", "qa.accounts.frame()", reads.frame),
+    "upsert": Case("write", "hand-written upsert (ADBC temp table + ON CONFLICT)", writes.upsert),
+    "to_sql": Case("write", "DataFrame.to_sql append", writes.to_sql),
+    "diff_apply": Case("write", "qa.accounts.diff(df).apply(), audited", writes.diff_apply),
+    "adbc_ingest": Case("insert", "ADBC adbc_ingest append", writes.adbc_ingest),
+    "insert_frame": Case("insert", "qa.accounts.insert_frame(df), audited", writes.insert_frame),
+}
+BASELINES = {"read": "read_sql", "write": "upsert", "insert": "adbc_ingest"}
+TARGETS = [
+    Target("frame", "read_sql", 1 / 8, "≥ 8x faster than read_sql"),
+    Target("frame", "copy_floor", 1.5, "≤ 1.5x the raw COPY floor"),
+    Target("frame", "read_sql", 0.5, "≤ 0.5x read_sql's peak memory", memory=True),
+    Target("diff_apply", "upsert", 2.0, "≤ 2x the hand-written upsert"),
+    Target("diff_apply", "to_sql", 1.0, "faster than to_sql"),
+    Target("insert_frame", "adbc_ingest", 1.5, "≤ 1.5x ADBC ingest"),
+]

@@ -1,0 +1,74 @@
+"""Read cases: each sets up its connection untimed and returns the timed call (all rows of `accounts`)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import URL
+
+from benchmarks.database import libpq
+
+QUERY = "SELECT * FROM accounts"
+Timed = Callable[[], Any]
+
+
+def read_sql(url: URL, rows: int) -> Timed:
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    conn = create_engine(url).connect()
+    return lambda: pd.read_sql(QUERY, conn)
+
+
+def adbc(url: URL, rows: int) -> Timed:
+    import adbc_driver_postgresql.dbapi as dbapi
+
+    conn = dbapi.connect(libpq(url))
+
+    def run() -> Any:
+        with conn.cursor() as cur:
+            cur.execute(QUERY)
+            return cur.fetch_arrow_table().to_pandas()
+
+    return run
+
+
+def copy_csv(url: URL, rows: int) -> Timed:
+    import psycopg
+    import pyarrow.csv as pacsv
+
+    conn = psycopg.connect(libpq(url))
+
+    def run() -> Any:
+        with conn.cursor().copy(f"COPY ({QUERY}) TO STDOUT (FORMAT csv)") as copy:
+            data = b"".join(copy)
+        read = pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24)
+        return pacsv.read_csv(io.BytesIO(data), read_options=read).to_pandas()
+
+    return run
+
+
+def copy_floor(url: URL, rows: int) -> Timed:
+    """The floor: the same COPY, every byte received by Python, nothing kept or parsed."""
+    import psycopg
+
+    conn = psycopg.connect(libpq(url))
+
+    def run() -> int:
+        received = 0
+        with conn.cursor().copy(f"COPY ({QUERY}) TO STDOUT (FORMAT csv)") as copy:
+            for data in copy:
+                received += len(data)
+        return received
+
+    return run
+
+
+def frame(url: URL, rows: int) -> Timed:
+    import toolkit
+
+    qa = toolkit.connect(url, actor="bench", progress=False)
+    qa.accounts.frame(limit=1)  # the pool's connection is made here, untimed like the others'
+    return lambda: qa.accounts.frame()

@@ -1,0 +1,69 @@
+"""The Markdown table (case, seconds, peak MB, ratio vs baseline, target, met?) and the machine it ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from benchmarks.cases import BASELINES, CASES, TARGETS, Target
+
+Best = dict[str, dict[str, float]]
+PACKAGES = ["pandas", "pyarrow", "sqlalchemy", "psycopg", "adbc-driver-postgresql", "numpy"]
+
+
+def ratio_text(target: Target, ratio: float) -> str:
+    if target.at_most < 1 and not target.memory:
+        return f"{1 / ratio:.1f}x faster"
+    return f"{ratio:.2f}x"
+
+
+def table(best: Best) -> str:
+    lines = [
+        "| case | seconds | peak MB | ratio vs baseline | target | met? |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for name, case in CASES.items():
+        if name not in best:
+            continue
+        baseline = BASELINES[case.group]
+        ratio = f"{best[name]['seconds'] / best[baseline]['seconds']:.2f}x" if baseline in best else "n/a"
+        if name == baseline:
+            ratio = "1.00x (baseline)"
+        targets, met = [], []
+        for target in (t for t in TARGETS if t.case == name and t.other in best):
+            key = "peak_mb" if target.memory else "seconds"
+            measured = best[name][key] / best[target.other][key]
+            targets.append(target.text)
+            verdict = "yes" if measured <= target.at_most else "**no**"
+            met.append(f"{verdict} ({ratio_text(target, measured)})")
+        lines.append(
+            f"| {case.group}: {case.label} | {best[name]['seconds']:.2f} | {best[name]['peak_mb']:.0f} "
+            f"| {ratio} | {'; '.join(targets)} | {'; '.join(met)} |"
+        )
+    return "\n".join(lines)
+
+
+def machine(server_version: str) -> str:
+    meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    memory = int(meminfo["MemTotal"].split()[0]) / 2**20
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+    versions = ", ".join(f"{p} {version(p)}" for p in PACKAGES)
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs ({models[0] if models else '?'}), "
+        f"{memory:.0f} GiB memory, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, "
+        f"{server_version}; {versions}"
+    )
+
+
+def document(best: Best, rows: int, repeat: int, about: str) -> str:
+    return (
+        f"# Benchmarks: {rows:,} accounts\n\n{about}\n\n"
+        f"Best of {repeat} run(s) per case, each case in a fresh process (peak MB is that process's peak "
+        "RSS, imports included); every case starts from the same freshly seeded table.\n\n"
+        f"{table(best)}\n"
+    )

@@ -1,0 +1,29 @@
+"""The audit rows of frame writes: exactly the changed cells, old and new, whatever characters they hold."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+AWKWARD = 'Zoë "Z" O\'Neil \\ tab\there'
+
+
+def test_frame_writes_audit_exact_old_and_new_values(qa):
+    report = qa.accounts.insert_frame(
+        pd.DataFrame({"email": ["z@example.com"], "full_name": [AWKWARD], "country": ["IE"]})
+    )
+    [created] = qa.audit.history("account", report.ids[0])
+    assert created.changes == {
+        "email": {"old": None, "new": "z@example.com"},
+        "full_name": {"old": None, "new": AWKWARD},
+        "country": {"old": None, "new": "IE"},
+    }
+    df = qa.accounts.frame()
+    df["full_name"] = "Plain"
+    df["plan"] = "pro"
+    qa.accounts.save(df)
+    updated = qa.audit.history("account", report.ids[0])[-1]
+    assert updated.action == "update" and updated.changes == {
+        "full_name": {"old": AWKWARD, "new": "Plain"},
+        "plan": {"old": "free", "new": "pro"},
+        "version": {"old": 1, "new": 2},
+    }
