@@ -39,12 +39,14 @@ VALUES = st.builds(lambda op, text: f"{op}{MARK}{text}", OPS, st.text(max_size=3
 STATEMENTS: list[str] = []
 
 
-def read_key(settings: Any) -> str:
+def read_key(settings: Any, scope: str = "read") -> str:
+    scope_name = scope
+
     async def make() -> str:
         container = create_container(settings)
         try:
             async with container.enter_scope() as scope:
-                _, secret = await (await scope.get(ApiKeyService)).create("fuzz", "read", actor="test")
+                _, secret = await (await scope.get(ApiKeyService)).create("fuzz", scope_name, actor="test")
                 return secret
         finally:
             await container.close()
