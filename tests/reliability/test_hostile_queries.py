@@ -46,7 +46,9 @@ def read_key(settings: Any, scope: str = "read") -> str:
         container = create_container(settings)
         try:
             async with container.enter_scope() as scope:
-                _, secret = await (await scope.get(ApiKeyService)).create("fuzz", scope_name, actor="test")
+                _, secret = await (await scope.get(ApiKeyService)).create(
+                    f"fuzz-{scope_name}", scope_name, actor="test"
+                )
                 return secret
         finally:
             await container.close()
