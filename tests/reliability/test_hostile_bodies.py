@@ -116,3 +116,23 @@ async def test_a_huge_id_or_number_in_a_filter_is_a_400(client, read_key):
         response = await client.get(f"/v1/accounts?{query}", headers=read_key)
         assert response.status_code == 400, (query, response.text)
         assert response.json()["message"]
+
+
+async def test_a_query_past_the_statement_timeout_is_a_clear_504(settings, database_url, container):
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from sidecar import create_app
+    from tests.integration.http.conftest import make_key
+
+    with psycopg.connect(libpq(database_url)) as conn:
+        conn.execute(
+            "insert into accounts (email, full_name, country)"
+            " select 'slow' || i || '@example.com', 'Slow', 'DE' from generate_series(1, 50000) i"
+        )
+    headers = {"Authorization": f"Bearer {await make_key(container, 'slow', 'read')}"}
+    async with AsyncTestClient(app=create_app(replace(settings, statement_timeout_ms=1))) as impatient:
+        response = await impatient.get("/v1/metrics/accounts?group_by=status,plan,country", headers=headers)
+    assert response.status_code == 504, response.text
+    assert "statement timeout" in response.json()["message"]
