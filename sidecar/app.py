@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from litestar import Litestar, Router
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -16,6 +18,8 @@ from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.routes import accounts, health, ledger, metrics
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
+
+log = logging.getLogger("sidecar")
 
 DESCRIPTION = """Accounts, their ledger and audit trail over HTTP, with PostgREST's read grammar
 (`?status=eq.active&order=created_at.desc&limit=50`). Send `Authorization: Bearer <key>`
@@ -44,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def close_container() -> None:
         await container.close()
+        log.info("shut down: in-flight requests finished, database pool closed")
 
     return Litestar(
         route_handlers=[*accounts.ROUTES, *ledger.ROUTES, *metrics.ROUTES, *health.ROUTES],
