@@ -14,6 +14,7 @@ from sidecar.auth import actor
 from sidecar.errors import ApiError
 from sidecar.grammar import parse_read
 from sidecar.http import conditional, etag, prefers, written
+from sidecar.openapi import ERRORS, READ, WRITE, ErrorBody, responses
 from sidecar.reads import read
 from sidecar.responses import rows_response, wanted
 from toolkit.db import UnitOfWork
@@ -31,7 +32,12 @@ class AccountPatch(AccountUpdate, kw_only=True, forbid_unknown_fields=True, omit
     version: int | UnsetType = UNSET
 
 
-@get("/v1/accounts", tags=TAGS, summary="List accounts (PostgREST grammar)")
+@get(
+    "/v1/accounts",
+    tags=TAGS,
+    summary="List accounts (PostgREST grammar)",
+    responses=responses(200, list[Account], *READ, 406),
+)
 @inject
 async def list_accounts(
     request: Request[Any, Any, Any],
@@ -44,7 +50,12 @@ async def list_accounts(
     return await read(request, accounts, uow, settings)
 
 
-@get("/v1/accounts/{account_id:int}", tags=TAGS, summary="One account, with its version as ETag")
+@get(
+    "/v1/accounts/{account_id:int}",
+    tags=TAGS,
+    summary="One account, with its version as ETag",
+    responses=responses(200, Account, *READ, 404),
+)
 @inject
 async def get_account(
     request: Request[Any, Any, Any], account_id: FromPath[int], accounts: Injected[AccountRepository]
@@ -61,7 +72,14 @@ async def get_account(
     return response
 
 
-@post("/v1/accounts", tags=TAGS, summary="Create one account or several (all or nothing)")
+@post(
+    "/v1/accounts",
+    tags=TAGS,
+    summary="Create one account or several (all or nothing)",
+    responses=responses(
+        201, list[Account], *WRITE, description="Created (the rows with Prefer: return=representation)"
+    ),
+)
 @inject
 async def create_accounts(
     request: Request[Any, Any, Any],
@@ -87,7 +105,12 @@ async def change(
     return Response(b"", status_code=204, headers={"ETag": etag(account.version)})
 
 
-@patch("/v1/accounts/{account_id:int}", tags=TAGS, summary="Change one account")
+@patch(
+    "/v1/accounts/{account_id:int}",
+    tags=TAGS,
+    summary="Change one account",
+    responses=responses(200, list[Account], *WRITE, 404, 412),
+)
 @inject
 async def patch_account(
     request: Request[Any, Any, Any],
@@ -99,7 +122,12 @@ async def patch_account(
     return await change(request, account_id, data, service)
 
 
-@patch("/v1/accounts", tags=TAGS, summary="Change one account, PostgREST form: ?id=eq.N")
+@patch(
+    "/v1/accounts",
+    tags=TAGS,
+    summary="Change one account, PostgREST form: ?id=eq.N",
+    responses=responses(200, list[Account], *WRITE, 404, 412),
+)
 @inject
 async def patch_account_by_filter(
     request: Request[Any, Any, Any], data: JSONBody[AccountPatch], service: Injected[AccountService]
@@ -123,7 +151,13 @@ async def patch_account_by_filter(
     return await change(request, int(str(only.value)), data, service)
 
 
-@post("/v1/accounts/{account_id:int}/close", tags=TAGS, status_code=200, summary="Close an account for good")
+@post(
+    "/v1/accounts/{account_id:int}/close",
+    tags=TAGS,
+    status_code=200,
+    summary="Close an account for good",
+    responses=responses(200, Account, *WRITE, 404),
+)
 @inject
 async def close_account(
     request: Request[Any, Any, Any], account_id: FromPath[int], service: Injected[AccountService]
@@ -134,7 +168,13 @@ async def close_account(
     )
 
 
-@delete("/v1/accounts/{account_id:int}", tags=TAGS, status_code=405, summary="Refused: accounts are closed")
+@delete(
+    "/v1/accounts/{account_id:int}",
+    tags=TAGS,
+    status_code=405,
+    summary="Refused: accounts are closed",
+    responses=responses(405, ErrorBody, 401, 403, description=ERRORS[405]),
+)
 @inject
 async def delete_account(
     request: Request[Any, Any, Any], account_id: FromPath[int], service: Injected[AccountService]

@@ -11,15 +11,21 @@ from wireup.integration.asgi import inject
 
 from sidecar.auth import actor
 from sidecar.http import written
+from sidecar.openapi import READ, WRITE, responses
 from sidecar.reads import read
 from toolkit.db import UnitOfWork
-from toolkit.entities import TransactionCreate
+from toolkit.entities import AuditEntry, Transaction, TransactionCreate
 from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.services import TransactionService
 from toolkit.settings import Settings
 
 
-@get("/v1/transactions", tags=["transactions"], summary="List transactions (PostgREST grammar)")
+@get(
+    "/v1/transactions",
+    tags=["transactions"],
+    summary="List transactions (PostgREST grammar)",
+    responses=responses(200, list[Transaction], *READ, 406),
+)
 @inject
 async def list_transactions(
     request: Request[Any, Any, Any],
@@ -31,7 +37,12 @@ async def list_transactions(
     return await read(request, transactions, uow, settings)
 
 
-@post("/v1/transactions", tags=["transactions"], summary="Post one transaction or several (all or nothing)")
+@post(
+    "/v1/transactions",
+    tags=["transactions"],
+    summary="Post one transaction or several (all or nothing)",
+    responses=responses(201, list[Transaction], *WRITE, 404, description="Posted"),
+)
 @inject
 async def post_transactions(
     request: Request[Any, Any, Any],
@@ -44,7 +55,12 @@ async def post_transactions(
     return written(request, posted, f"/v1/transactions?id=eq.{posted[0].id}" if posted else None, many)
 
 
-@get("/v1/audit", tags=["audit"], summary="The audit log (PostgREST grammar)")
+@get(
+    "/v1/audit",
+    tags=["audit"],
+    summary="The audit log (PostgREST grammar)",
+    responses=responses(200, list[AuditEntry], *READ, 406),
+)
 @inject
 async def list_audit(
     request: Request[Any, Any, Any],

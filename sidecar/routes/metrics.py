@@ -11,6 +11,7 @@ from wireup import Injected
 from wireup.integration.asgi import inject
 
 from sidecar.grammar import GrammarError, parse_read
+from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, responses
 from sidecar.query import conditions
 from sidecar.responses import rows_response, wanted
 from toolkit.db import UnitOfWork
@@ -37,7 +38,12 @@ def answer(
     return rows_response(rows, columns, wanted(request))
 
 
-@get("/v1/metrics/accounts", tags=TAGS, summary="Account count and total balance per group")
+@get(
+    "/v1/metrics/accounts",
+    tags=TAGS,
+    summary="Account count and total balance per group",
+    responses=responses(200, list[AccountGroup], *READ),
+)
 @inject
 async def account_metrics(
     request: Request[Any, Any, Any],
@@ -54,7 +60,12 @@ async def account_metrics(
     return answer(request, rows, [*group_by, "count", "total_balance"])
 
 
-@get("/v1/metrics/signups", tags=TAGS, summary="New accounts per day, week or month")
+@get(
+    "/v1/metrics/signups",
+    tags=TAGS,
+    summary="New accounts per day, week or month",
+    responses=responses(200, list[SignupBucket], *READ),
+)
 @inject
 async def signup_metrics(
     request: Request[Any, Any, Any],
@@ -70,7 +81,12 @@ async def signup_metrics(
     return answer(request, rows, ["bucket", "signups"])
 
 
-@get("/v1/metrics/transactions", tags=TAGS, summary="Posting count and sum per bucket (and kind)")
+@get(
+    "/v1/metrics/transactions",
+    tags=TAGS,
+    summary="Posting count and sum per bucket (and kind)",
+    responses=responses(200, list[TransactionBucket], *READ),
+)
 @inject
 async def transaction_metrics(
     request: Request[Any, Any, Any],
