@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -39,21 +40,49 @@ class Plan:
 
     entity: str
     inserts: pd.DataFrame
-    updates: pd.DataFrame
     unchanged: pd.Index
     conflicts: pd.DataFrame
     invalid: pd.DataFrame
     changes: pd.DataFrame = field(repr=False)
+    previous: pd.DataFrame = field(repr=False)
+    key: str = field(default="id", repr=False)
     applier: Callable[..., Report] | None = field(default=None, repr=False)
+
+    @cached_property
+    def updates(self) -> pd.DataFrame:
+        """One row per changed cell: row, id, column, old, new (built when first looked at, not by apply)."""
+        flags = [c for c in self.changes.columns if c.startswith("ch_")]
+        long = [
+            pd.DataFrame(
+                {
+                    "row": self.changes.index[mask],
+                    self.key: self.changes.loc[mask, self.key].to_numpy(),
+                    "column": flag[3:],
+                    "old": self.previous.loc[mask, flag[3:]].astype(object).to_numpy(),
+                    "new": self.changes.loc[mask, flag[3:]].astype(object).to_numpy(),
+                }
+            )
+            for flag in flags
+            if (mask := self.changes[flag].to_numpy(dtype=bool)).any()
+        ]
+        if not long:
+            return pd.DataFrame(columns=["row", self.key, "column", "old", "new"])
+        return pd.concat(long, ignore_index=True)
 
     @property
     def updated_rows(self) -> int:
-        return int(self.updates["row"].nunique()) if len(self.updates) else 0
+        return len(self.changes)
+
+    @property
+    def updated_cells(self) -> int:
+        flags = [c for c in self.changes.columns if c.startswith("ch_")]
+        return int(self.changes[flags].to_numpy(dtype=bool).sum()) if flags else 0
 
     def summary(self) -> str:
         return (
             f"{self.entity} plan: {len(self.inserts)} to insert, {self.updated_rows} to update "
-            f"({len(self.updates)} cells), {len(self.unchanged)} unchanged, {len(self.conflicts)} conflicts, "
+            f"({self.updated_cells} cells), {len(self.unchanged)} unchanged, "
+            f"{len(self.conflicts)} conflicts, "
             f"{self.invalid['row'].nunique() if len(self.invalid) else 0} invalid rows"
         )
 
@@ -83,6 +112,8 @@ class Plan:
 
 def same(a: pd.Series, b: pd.Series) -> pd.Series:
     """Cell-wise equality where NA equals NA (categoricals compared by value)."""
+    if isinstance(a.dtype, pd.CategoricalDtype) and a.dtype == b.dtype:
+        return pd.Series(a.cat.codes.to_numpy() == b.cat.codes.to_numpy(), index=a.index)
     if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype):
         a, b = a.astype("string"), b.astype("string")
     both_na = a.isna().to_numpy() & b.isna().to_numpy()
@@ -121,60 +152,40 @@ def make_plan(
             "current_version": db.loc[conflicted, "version"].to_numpy() if conflicted.any() else [],
         }
     )
-    settled = existing.loc[~conflicted]
+    settled, before = existing.loc[~conflicted], db.loc[~conflicted]
     for name in spec.read_only:
         if name in settled.columns and name != "version":
-            changed = ~same(settled[name], db.loc[settled.index, name])
+            changed = ~same(settled[name], before[name])
             issues.where(changed, name, "is read-only and was changed (balances move only by posting)")
 
-    masks = {
-        name: ~same(settled[name], db.loc[settled.index, name])
-        for name in spec.editable
-        if name in settled.columns
-    }
-    long = [
-        pd.DataFrame(
-            {
-                "row": settled.index[mask],
-                key: settled.loc[mask, key].to_numpy(),
-                "column": name,
-                "old": db.loc[settled.index[mask], name].astype(object).to_numpy(),
-                "new": settled.loc[mask, name].astype(object).to_numpy(),
-            }
-        )
-        for name, mask in masks.items()
-        if mask.any()
-    ]
-    updates = (
-        pd.concat(long, ignore_index=True)
-        if long
-        else pd.DataFrame(columns=["row", key, "column", "old", "new"])
-    )
+    masks = {name: ~same(settled[name], before[name]) for name in spec.editable if name in settled.columns}
     any_change = pd.DataFrame(masks).any(axis=1) if masks else pd.Series(False, index=settled.index)
-    changes = settled.loc[any_change].copy()
-    for name, mask in masks.items():
-        changes[f"ch_{name}"] = mask.loc[any_change]
+    changes = settled.loc[any_change]
+    changes = changes.assign(**{f"ch_{name}": mask.loc[any_change] for name, mask in masks.items()})
     return Plan(
         entity=entity,
         inserts=inserts,
-        updates=updates,
         unchanged=settled.index[~any_change],
         conflicts=conflicts,
         invalid=issues.frame(),
         changes=changes,
+        previous=before.loc[any_change],
+        key=key,
     )
 
 
 def without_invalid(plan: Plan) -> Plan:
     """The plan less every row named in `invalid` (frame-level issues have row None and are kept)."""
     bad = set(plan.invalid["row"].dropna())
+    kept = ~plan.changes.index.isin(bad)
     return Plan(
         plan.entity,
         plan.inserts.loc[~plan.inserts.index.isin(bad)],
-        plan.updates.loc[~plan.updates["row"].isin(bad)],
         plan.unchanged,
         plan.conflicts.loc[~plan.conflicts["row"].isin(bad)],
         plan.invalid,
-        plan.changes.loc[~plan.changes.index.isin(bad)],
+        plan.changes.loc[kept],
+        plan.previous.loc[kept],
+        plan.key,
         plan.applier,
     )

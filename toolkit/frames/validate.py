@@ -63,9 +63,13 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
     present = values.notna()
     cats = categories(column)
     if cats is not None:
-        text = values.astype("string")
-        issues.where(present & ~text.isin(cats), name, f"must be one of {', '.join(cats)}")
-        return text.where(text.isin(cats)).astype(pd.CategoricalDtype(cats))
+        if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.inferred_type == "string":
+            typed = values.cat.set_categories(cats)  # recodes the categories, not the million cells
+        else:
+            text = values.astype("string")
+            typed = text.where(text.isin(cats)).astype(pd.CategoricalDtype(cats))
+        issues.where(present & typed.isna(), name, f"must be one of {', '.join(cats)}")
+        return typed
     if pa.types.is_string(target):
         if values.dtype == object:
             issues.where(present & ~values.map(lambda v: isinstance(v, str)), name, "expected text")

@@ -33,6 +33,8 @@ async def copy_into_temp(
 ) -> None:
     """CREATE TEMP TABLE `name` (dropped at commit) and COPY `frame` (columns in that order) into it."""
     conn = await driver_connection(session)
+    # Bulk joins, sorts and CTEs of a million rows spill to disk at the default 4MB; this lasts to commit.
+    await conn.execute("SET LOCAL work_mem = '256MB'")
     cols = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items()
     )
@@ -53,7 +55,7 @@ async def fetch(
     return await cursor.fetchall() if cursor.description else []
 
 
-VERSION = sql.SQL("""'"version":{"old":' || o.version || ',"new":' || u.version || '}'""")
+VERSION = sql.SQL("""'"version":{"old":' || o.version || ',"new":' || t.version || '}'""")
 
 
 def temp_columns(spec: FrameSpec, names: list[str], extra: dict[str, str]) -> dict[str, str]:
@@ -97,9 +99,9 @@ async def apply_updates(
 ) -> list[int]:
     """Update only the changed cells of each row whose version still matches; audit each row. Returns ids.
 
-    `old` reads the statement's snapshot; a row changed since then has a new version, so `upd` skips it and
-    the caller sees fewer ids than rows (no FOR UPDATE in `old`: a row locked by the same statement would be
-    skipped by its UPDATE).
+    `o` (the same table, joined in FROM) holds the statement's snapshot, so RETURNING sees old and new values
+    together and builds the audit there, with no second pass. A row changed since the snapshot has a new
+    version, so the UPDATE skips it and the caller sees fewer ids than rows.
     """
     names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
     columns = temp_columns(spec, [spec.key, "version", *names], {f"ch_{n}": "boolean" for n in names})
@@ -114,17 +116,14 @@ async def apply_updates(
     guard = sql.SQL(spec.update_guard or "TRUE")
     statement = sql.SQL(
         """
-        WITH old AS (
-            SELECT t.* FROM {table} t JOIN qa_changes c ON c.id = t.id AND c.version = t.version
-            WHERE {guard}
-        ), upd AS (
+        WITH upd AS (
             UPDATE {table} t SET {sets}, version = t.version + 1, updated_at = now()
-            FROM qa_changes c WHERE t.id = c.id AND t.version = c.version AND {guard}
-            RETURNING t.id, t.version
+            FROM qa_changes c JOIN {table} o ON o.id = c.id
+            WHERE t.id = c.id AND t.version = c.version AND {guard}
+            RETURNING t.id, {audit} AS changes
         ), audited AS (
             INSERT INTO audit_log (actor, action, entity, entity_id, changes)
-            SELECT %(actor)s, 'update', %(entity)s, o.id, {audit}
-            FROM old o JOIN upd u ON u.id = o.id JOIN qa_changes c ON c.id = o.id
+            SELECT %(actor)s, 'update', %(entity)s, id, changes FROM upd
             RETURNING entity_id
         )
         SELECT coalesce(array_agg(entity_id), '{{}}') FROM audited
@@ -146,10 +145,11 @@ async def insert_rows(
     statement = sql.SQL(
         """
         WITH ins AS (
-            INSERT INTO {table} ({cols}) SELECT {cols} FROM qa_new ORDER BY ord RETURNING *
+            INSERT INTO {table} AS ins ({cols}) SELECT {cols} FROM qa_new ORDER BY ord
+            RETURNING id, {audit} AS changes
         ), audited AS (
             INSERT INTO audit_log (actor, action, entity, entity_id, changes)
-            SELECT %(actor)s, 'create', %(entity)s, ins.id, {audit} FROM ins
+            SELECT %(actor)s, 'create', %(entity)s, id, changes FROM ins
             RETURNING entity_id
         )
         SELECT coalesce(array_agg(entity_id ORDER BY entity_id), '{{}}') FROM audited
