@@ -46,6 +46,11 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @property
+    def conninfo(self) -> str:
+        """The URL as libpq takes it (for connections of the driver's own)."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @property
     def masked_url(self) -> str:
         return mask_url(self.url)
 

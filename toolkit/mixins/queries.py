@@ -78,6 +78,12 @@ class ApiKeyQueries(CRUDMixin[ApiKeyModel, e.ApiKey, e.ApiKeyUpdate]):
         row = await self._active_row(secret_hash=digest)
         return None if row is None else (self.to_entity(row), row.secret_hash)
 
+    async def announce_revocation(self) -> None:
+        """Tell every listening process, when this transaction commits, to forget the keys it cached."""
+        from toolkit.keycache import CHANNEL
+
+        await self.session.execute(select(func.pg_notify(CHANNEL, "revoked")))
+
     async def _active_row(self, **equals: Any) -> Any:
         query = self._get_query(self.table.c.revoked_at.is_(None), **equals)
         return (await self.session.execute(query)).first()
