@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from toolkit.errors import DatabaseUnavailable
 from toolkit.settings import Settings, mask_url
@@ -59,6 +61,36 @@ class Database:
             str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else type(error).__name__
         )
         return DatabaseUnavailable(f"the database at {self.masked_url} is unreachable: {reason}")
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Any]:
+        """A pooled psycopg connection outside any transaction: one read statement, no BEGIN/ROLLBACK.
+
+        It comes from (and goes back to) the engine's own pool; a lost connection is discarded and raises
+        DatabaseUnavailable.
+        """
+        pooled = await greenlet_spawn(self.engine.sync_engine.raw_connection)
+        connection = pooled.driver_connection
+        assert connection is not None
+        healthy = False
+        try:
+            await connection.set_autocommit(True)
+            yield connection
+            healthy = True
+        except BaseException as error:
+            healthy = not is_disconnect(error)
+            if not healthy:
+                # As SQLAlchemy does on a disconnect: every connection as old as this one is replaced too.
+                await greenlet_spawn(self.engine.sync_engine.pool._invalidate, pooled, error, False)
+                raise self.unavailable(error) from error
+            raise
+        finally:
+            if healthy:
+                try:
+                    await connection.set_autocommit(False)
+                except Exception:
+                    healthy = False
+            await greenlet_spawn(pooled.close if healthy else pooled.invalidate)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

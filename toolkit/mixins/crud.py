@@ -6,10 +6,12 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+import msgspec
 from msgspec import Struct
-from sqlalchemy import ColumnElement, Select, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from toolkit.db import Database
 from toolkit.entities import Entity, changes_of
 from toolkit.errors import DeleteRefused, Issue, NotFound, StaleVersion, ValidationFailed
 from toolkit.mixins.integrity import translated
@@ -31,8 +33,8 @@ class CRUDMixin(Generic[M, E, U]):
     deletable: ClassVar[bool] = False
     versioned: ClassVar[bool] = False
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, session: AsyncSession, database: Database) -> None:
+        self.session, self.database = session, database
 
     @property
     def table(self) -> Table:
@@ -84,6 +86,16 @@ class CRUDMixin(Generic[M, E, U]):
         if row is None:
             raise NotFound(self.name, id)
         return self.to_entity(row)
+
+    async def get_committed(self, id: int) -> E:
+        """The row as last committed, read in one statement outside the scope's transaction (the fast
+        path for a single-row read that needs no consistency with other reads)."""
+        sql, names = _by_id(self)
+        async with self.database.autocommit() as connection:
+            row = await (await connection.execute(sql, {"id": id})).fetchone()
+        if row is None:
+            raise NotFound(self.name, id)
+        return msgspec.convert(dict(zip(names, row, strict=True)), self.entity)  # type: ignore[return-value]
 
     async def get_for_update(self, id: int) -> E:
         """The row, locked until the end of the transaction, so a check-then-write cannot race."""
@@ -145,3 +157,17 @@ class CRUDMixin(Generic[M, E, U]):
         before = await self.get_for_update(id)
         await self.session.execute(self.table.delete().where(self.table.c.id == id))
         return before
+
+
+_BY_ID: dict[type[Any], tuple[str, builtins.list[str]]] = {}
+
+
+def _by_id(repository: CRUDMixin[Any, Any, Any]) -> tuple[str, builtins.list[str]]:
+    """`_get_query` for one id, compiled once per repository class for the driver: (SQL, column names)."""
+    found = _BY_ID.get(type(repository))
+    if found is None:
+        query = repository._get_query(repository.table.c.id == bindparam("id"))
+        sql = str(query.compile(dialect=repository.database.engine.dialect))
+        found = sql, list(query.selected_columns.keys())
+        _BY_ID[type(repository)] = found
+    return found
