@@ -23,11 +23,6 @@ CHANNEL = "queaccount_api_keys"
 _revocations = [0]  # bumped by every revocation in this process; each cache compares it with its own
 
 
-def secret_digest(pepper: bytes, secret: str) -> str:
-    """The stored form of a secret: HMAC-SHA256 keyed with the configured pepper."""
-    return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()
-
-
 def forget_all_keys() -> None:
     """Empty every key cache of this process (called when a key is revoked here)."""
     _revocations[0] += 1
@@ -36,13 +31,21 @@ def forget_all_keys() -> None:
 class ApiKeyCache:
     retry_listen_s = 1.0
 
-    def __init__(self, conninfo: str, ttl_s: float) -> None:
-        self.conninfo, self.ttl_s = conninfo, ttl_s
+    def __init__(self, conninfo: str, ttl_s: float, pepper: str) -> None:
+        self.conninfo, self.ttl_s, self.pepper = conninfo, ttl_s, pepper.encode()
         self.entries: dict[str, tuple[ApiKey, float]] = {}
         self.epoch = 0  # moves on every revocation seen; an entry looked up under an older epoch is dropped
         self.seen = _revocations[0]
         self.listener: Any = None
         self.next_attempt = 0.0
+
+    def digest(self, secret: str) -> str:
+        """The stored form of a secret: HMAC-SHA256 keyed with the configured pepper."""
+        return hmac.new(self.pepper, secret.encode(), hashlib.sha256).hexdigest()
+
+    def known(self, secret: str) -> ApiKey | None:
+        """The cached key this secret belongs to, or None (then ask ApiKeyService.authenticate)."""
+        return self.get(self.digest(secret))
 
     @property
     def enabled(self) -> bool:

@@ -61,7 +61,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 @wireup.injectable
 async def key_cache(settings: Settings, db: Database) -> AsyncIterator[ApiKeyCache]:
     """One cache of validated API keys per container; its listening connection closes with it."""
-    cache = ApiKeyCache(db.conninfo, settings.api_key_cache_s)
+    cache = ApiKeyCache(db.conninfo, settings.api_key_cache_s, settings.api_key_pepper)
     try:
         yield cache
     finally:

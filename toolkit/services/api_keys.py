@@ -12,11 +12,10 @@ from sqlalchemy import func
 from toolkit.db import UnitOfWork
 from toolkit.entities import ApiKey
 from toolkit.errors import Issue, NotFound, ValidationFailed
-from toolkit.keycache import ApiKeyCache, forget_all_keys, secret_digest
+from toolkit.keycache import ApiKeyCache, forget_all_keys
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import KeyScope
 from toolkit.repositories import ApiKeyRepository, AuditRepository
-from toolkit.settings import Settings
 
 SECRET_PREFIX = "qa_"
 
@@ -27,15 +26,13 @@ class ApiKeyService:
         uow: UnitOfWork,
         keys: ApiKeyRepository,
         audit: AuditRepository,
-        settings: Settings,
         cache: ApiKeyCache,
     ) -> None:
         self.uow, self.keys, self.audit, self.cache = uow, keys, audit, cache
-        self.pepper = settings.api_key_pepper.encode()
 
     def hash(self, secret: str) -> str:
         """The stored form of a secret: HMAC-SHA256 keyed with the configured pepper."""
-        return secret_digest(self.pepper, secret)
+        return self.cache.digest(secret)
 
     async def create(self, name: str, scope: KeyScope | str, *, actor: str) -> tuple[ApiKey, str]:
         """Create a key; returns it with its secret, which is never available again."""
