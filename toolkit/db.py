@@ -39,8 +39,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_pre_ping=settings.pool_pre_ping,
-            pool_size=settings.pool_size,
-            max_overflow=settings.pool_size,
+            # Up to twice pool_size connections, all kept once opened: overflow connections would be closed
+            # as soon as they are returned, so a server under steady load would reconnect on most requests.
+            pool_size=2 * settings.pool_size,
+            max_overflow=0,
             pool_timeout=settings.connect_timeout_s * 2,
             connect_args={"connect_timeout": max(1, int(settings.connect_timeout_s))},
             hide_parameters=True,
@@ -69,7 +71,12 @@ class Database:
         It comes from (and goes back to) the engine's own pool; a lost connection is discarded and raises
         DatabaseUnavailable.
         """
-        pooled = await greenlet_spawn(self.engine.sync_engine.raw_connection)
+        try:
+            pooled = await greenlet_spawn(self.engine.sync_engine.raw_connection)
+        except Exception as error:  # a new connection's failure comes straight from the driver here
+            if is_disconnect(error):
+                raise self.unavailable(error) from error
+            raise
         connection = pooled.driver_connection
         assert connection is not None
         healthy = False

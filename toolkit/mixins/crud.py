@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -90,12 +90,22 @@ class CRUDMixin(Generic[M, E, U]):
     async def get_committed(self, id: int) -> E:
         """The row as last committed, read in one statement outside the scope's transaction (the fast
         path for a single-row read that needs no consistency with other reads)."""
-        sql, names = _by_id(self)
-        async with self.database.autocommit() as connection:
-            row = await (await connection.execute(sql, {"id": id})).fetchone()
+        row = await self.first_committed(
+            "id", lambda: self._get_query(self.table.c.id == bindparam("id")), id=id
+        )
         if row is None:
             raise NotFound(self.name, id)
-        return msgspec.convert(dict(zip(names, row, strict=True)), self.entity)  # type: ignore[return-value]
+        return msgspec.convert(row, self.entity)  # type: ignore[return-value]
+
+    async def first_committed(
+        self, name: str, build: Callable[[], Select[Any]], **params: Any
+    ) -> dict[str, Any] | None:
+        """The first row of `build()` (compiled once per repository class and `name`), read as last committed
+        on a connection of its own, so the scope's session holds no connection for it."""
+        sql, names = _compiled(self, name, build)
+        async with self.database.autocommit() as connection:
+            row = await (await connection.execute(sql, params)).fetchone()
+        return None if row is None else dict(zip(names, row, strict=True))
 
     async def get_for_update(self, id: int) -> E:
         """The row, locked until the end of the transaction, so a check-then-write cannot race."""
@@ -159,15 +169,17 @@ class CRUDMixin(Generic[M, E, U]):
         return before
 
 
-_BY_ID: dict[type[Any], tuple[str, builtins.list[str]]] = {}
+_COMPILED: dict[tuple[type[Any], str], tuple[str, builtins.list[str]]] = {}
 
 
-def _by_id(repository: CRUDMixin[Any, Any, Any]) -> tuple[str, builtins.list[str]]:
-    """`_get_query` for one id, compiled once per repository class for the driver: (SQL, column names)."""
-    found = _BY_ID.get(type(repository))
+def _compiled(
+    repository: CRUDMixin[Any, Any, Any], name: str, build: Callable[[], Select[Any]]
+) -> tuple[str, builtins.list[str]]:
+    """A repository's query compiled for the driver once: (SQL with named parameters, column names)."""
+    found = _COMPILED.get((type(repository), name))
     if found is None:
-        query = repository._get_query(repository.table.c.id == bindparam("id"))
+        query = build()
         sql = str(query.compile(dialect=repository.database.engine.dialect))
         found = sql, list(query.selected_columns.keys())
-        _BY_ID[type(repository)] = found
+        _COMPILED[(type(repository), name)] = found
     return found

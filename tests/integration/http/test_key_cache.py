@@ -147,3 +147,12 @@ async def test_a_cache_time_of_zero_looks_the_key_up_every_time(settings, databa
         assert cache.listener is None and cache.entries == {}
     finally:
         await uncached.close()
+
+
+async def test_a_key_lookup_holds_no_connection_of_the_request_so_reads_never_need_two(long_lived):
+    """Under load, a request holding a pooled connection while waiting for a second one starves the pool."""
+    secret = await make_key(long_lived, "lookup", "read")
+    async with long_lived.enter_scope() as scope:
+        keys = await scope.get(ApiKeyService)
+        assert await keys.authenticate(secret) is not None
+        assert not keys.uow.session.in_transaction()
