@@ -14,6 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from wireup.integration.asgi import get_request_container
 
 from toolkit.entities import ApiKey
+from toolkit.keycache import ApiKeyCache
 from toolkit.models.enums import KeyScope
 from toolkit.services import ApiKeyService
 
@@ -43,8 +44,10 @@ async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], handle
         raise NotAuthorizedException(
             "an API key is required: send Authorization: Bearer <key>", headers=CHALLENGE
         )
-    keys = await get_request_container().get(ApiKeyService)
-    key = await keys.authenticate(secret)
+    container = get_request_container()
+    key = (await container.get(ApiKeyCache)).known(secret)
+    if key is None:
+        key = await (await container.get(ApiKeyService)).authenticate(secret)
     if key is None:
         raise NotAuthorizedException("the API key is unknown or revoked", headers=CHALLENGE)
     if needed_scope(connection, handler) is KeyScope.WRITE and key.scope is not KeyScope.WRITE:

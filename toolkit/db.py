@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from toolkit.errors import DatabaseUnavailable
 from toolkit.settings import Settings, mask_url
@@ -37,13 +39,20 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_pre_ping=settings.pool_pre_ping,
-            pool_size=settings.pool_size,
-            max_overflow=settings.pool_size,
+            # Up to twice pool_size connections, all kept once opened: overflow connections would be closed
+            # as soon as they are returned, so a server under steady load would reconnect on most requests.
+            pool_size=2 * settings.pool_size,
+            max_overflow=0,
             pool_timeout=settings.connect_timeout_s * 2,
             connect_args={"connect_timeout": max(1, int(settings.connect_timeout_s))},
             hide_parameters=True,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def conninfo(self) -> str:
+        """The URL as libpq takes it (for connections of the driver's own)."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     @property
     def masked_url(self) -> str:
@@ -54,6 +63,41 @@ class Database:
             str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else type(error).__name__
         )
         return DatabaseUnavailable(f"the database at {self.masked_url} is unreachable: {reason}")
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Any]:
+        """A pooled psycopg connection outside any transaction: one read statement, no BEGIN/ROLLBACK.
+
+        It comes from (and goes back to) the engine's own pool; a lost connection is discarded and raises
+        DatabaseUnavailable.
+        """
+        try:
+            pooled = await greenlet_spawn(self.engine.sync_engine.raw_connection)
+        except Exception as error:  # a new connection's failure comes straight from the driver here
+            if is_disconnect(error):
+                raise self.unavailable(error) from error
+            raise
+        connection = pooled.driver_connection
+        assert connection is not None
+        healthy = False
+        try:
+            await connection.set_autocommit(True)
+            yield connection
+            healthy = True
+        except BaseException as error:
+            healthy = not is_disconnect(error)
+            if not healthy:
+                # As SQLAlchemy does on a disconnect: every connection as old as this one is replaced too.
+                await greenlet_spawn(self.engine.sync_engine.pool._invalidate, pooled, error, False)
+                raise self.unavailable(error) from error
+            raise
+        finally:
+            if healthy:
+                try:
+                    await connection.set_autocommit(False)
+                except Exception:
+                    healthy = False
+            await greenlet_spawn(pooled.close if healthy else pooled.invalidate)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -69,6 +69,7 @@ class Settings:
     connect_timeout_s: float = 2.0
     pool_pre_ping: bool = False
     api_key_pepper: str = field(default="", repr=False)
+    api_key_cache_s: float = 5.0
 
     @classmethod
     def load(
@@ -100,7 +101,7 @@ class Settings:
                 converted[name] = Path(value).expanduser()
             elif name in ("max_page_size", "statement_timeout_ms", "pool_size"):
                 converted[name] = int(value)
-            elif name == "connect_timeout_s":
+            elif name in ("connect_timeout_s", "api_key_cache_s"):
                 converted[name] = float(value)
             elif name == "pool_pre_ping":
                 converted[name] = (

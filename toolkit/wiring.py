@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database, UnitOfWork, is_disconnect
+from toolkit.keycache import ApiKeyCache
 from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
 from toolkit.services import (
     AccountService,
@@ -57,6 +58,16 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         await db.dispose()
 
 
+@wireup.injectable
+async def key_cache(settings: Settings, db: Database) -> AsyncIterator[ApiKeyCache]:
+    """One cache of validated API keys per container; its listening connection closes with it."""
+    cache = ApiKeyCache(db.conninfo, settings.api_key_cache_s, settings.api_key_pepper)
+    try:
+        yield cache
+    finally:
+        await cache.close()
+
+
 @wireup.injectable(lifetime="scoped")
 async def session(db: Database) -> AsyncIterator[AsyncSession]:
     """One session per scope: whatever was not committed is rolled back, and it is always closed.
@@ -83,6 +94,7 @@ def create_container(settings: Settings | None = None, *extra: Any) -> wireup.As
         injectables=[
             wireup.instance(settings, as_type=Settings),
             database,
+            key_cache,
             session,
             *(wireup.injectable(cls, lifetime="scoped") for cls in SCOPED),
             *extra,

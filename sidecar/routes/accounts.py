@@ -61,7 +61,7 @@ async def get_account(
     request: Request[Any, Any, Any], account_id: FromPath[int], accounts: Injected[AccountRepository]
 ) -> Response[bytes]:
     """`If-None-Match` with the current ETag answers 304 Not Modified."""
-    account = await accounts.get(account_id)
+    account = await accounts.get_committed(account_id)
     tag = etag(account.version)
     if tag in request.headers.get("if-none-match", ""):
         return Response(b"", status_code=304, headers={"ETag": tag})

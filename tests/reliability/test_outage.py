@@ -102,6 +102,7 @@ def test_sidecar_answers_503_fast_during_an_outage_and_recovers_without_a_restar
         time.sleep(4)
         during = answers[seen + 4 :]  # requests already in flight when the server stopped may still succeed
         ready = client.get("/health/ready")
+        single = client.get("/v1/accounts/1")
         postgres.start()
         up_at = time.monotonic()
         recovered = None
@@ -119,6 +120,8 @@ def test_sidecar_answers_503_fast_during_an_outage_and_recovers_without_a_restar
         assert all(retry is not None for _, _, retry in during)
         assert max(seconds for seconds, _, _ in during) < 2
         assert ready.status_code == 503
+        assert single.status_code == 503 and single.headers.get("retry-after") is not None
+        assert client.get("/v1/accounts/1").status_code in (200, 404)
         assert recovered is not None and recovered < 5
         assert server.process.poll() is None, "the sidecar died"
         assert not [a for a in answers if a[1] >= 500 and a[1] != 503]

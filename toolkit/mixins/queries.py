@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+import msgspec
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from toolkit import entities as e
 from toolkit.mixins.crud import CRUDMixin
@@ -70,25 +71,30 @@ class ApiKeyQueries(CRUDMixin[ApiKeyModel, e.ApiKey, e.ApiKeyUpdate]):
 
     async def find_active(self, **equals: Any) -> e.ApiKey | None:
         """The one active (not revoked) key with these column values, or None."""
-        row = await self._active_row(**equals)
+        query = self._get_query(self.table.c.revoked_at.is_(None), **equals)
+        row = (await self.session.execute(query)).first()
         return None if row is None else self.to_entity(row)
 
     async def find_active_with_hash(self, digest: str) -> tuple[e.ApiKey, str] | None:
         """The active key stored under `digest`, with the stored hash (for a constant-time compare)."""
-        row = await self._active_row(secret_hash=digest)
-        return None if row is None else (self.to_entity(row), row.secret_hash)
+        row = await self.first_committed(
+            "active by hash",
+            lambda: self._get_query(self.table.c.revoked_at.is_(None), secret_hash=bindparam("digest")),
+            digest=digest,
+        )
+        return None if row is None else (msgspec.convert(row, e.ApiKey), row["secret_hash"])
 
-    async def _active_row(self, **equals: Any) -> Any:
-        query = self._get_query(self.table.c.revoked_at.is_(None), **equals)
-        return (await self.session.execute(query)).first()
+    async def announce_revocation(self) -> None:
+        """Tell every listening process, when this transaction commits, to forget the keys it cached."""
+        from toolkit.keycache import CHANNEL
+
+        await self.session.execute(select(func.pg_notify(CHANNEL, "revoked")))
 
 
 async def record_audit(
     audit: AuditQueries, actor: str, action: str, entity: str, entity_id: int, changes: dict[str, Any]
 ) -> None:
     """Write one audit row; values are stored as JSON (money and times as strings)."""
-    import msgspec
-
     await audit.create(
         {
             "actor": actor,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -13,24 +12,27 @@ from sqlalchemy import func
 from toolkit.db import UnitOfWork
 from toolkit.entities import ApiKey
 from toolkit.errors import Issue, NotFound, ValidationFailed
+from toolkit.keycache import ApiKeyCache, forget_all_keys
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import KeyScope
 from toolkit.repositories import ApiKeyRepository, AuditRepository
-from toolkit.settings import Settings
 
 SECRET_PREFIX = "qa_"
 
 
 class ApiKeyService:
     def __init__(
-        self, uow: UnitOfWork, keys: ApiKeyRepository, audit: AuditRepository, settings: Settings
+        self,
+        uow: UnitOfWork,
+        keys: ApiKeyRepository,
+        audit: AuditRepository,
+        cache: ApiKeyCache,
     ) -> None:
-        self.uow, self.keys, self.audit = uow, keys, audit
-        self.pepper = settings.api_key_pepper.encode()
+        self.uow, self.keys, self.audit, self.cache = uow, keys, audit, cache
 
     def hash(self, secret: str) -> str:
         """The stored form of a secret: HMAC-SHA256 keyed with the configured pepper."""
-        return hmac.new(self.pepper, secret.encode(), hashlib.sha256).hexdigest()
+        return self.cache.digest(secret)
 
     async def create(self, name: str, scope: KeyScope | str, *, actor: str) -> tuple[ApiKey, str]:
         """Create a key; returns it with its secret, which is never available again."""
@@ -60,6 +62,8 @@ class ApiKeyService:
             _, revoked = await self.keys.update(key.id, {"revoked_at": func.now()})
             changes = {"revoked_at": {"old": None, "new": revoked.revoked_at}}
             await record_audit(self.audit, actor, "revoke", "api_key", key.id, changes)
+            await self.keys.announce_revocation()
+        forget_all_keys()
         return revoked
 
     async def authenticate(self, secret: str) -> ApiKey | None:
@@ -67,7 +71,13 @@ class ApiKeyService:
         if not secret.startswith(SECRET_PREFIX) or len(secret) > 128:
             return None
         digest = self.hash(secret)
+        cached = self.cache.get(digest)
+        if cached is not None:
+            return cached
+        await self.cache.listen()
+        epoch = self.cache.epoch
         row = await self.keys.find_active_with_hash(digest)
         if row is None or not hmac.compare_digest(row[1], digest):
             return None
+        self.cache.put(digest, row[0], epoch)
         return row[0]
