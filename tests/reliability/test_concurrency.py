@@ -15,10 +15,8 @@ from typing import Any
 
 import httpx
 import pandas as pd
-import pytest
 
 import toolkit
-from tests.e2e.test_serve import Server
 from tests.integration.http.conftest import make_key
 from toolkit.errors import Conflict, ValidationFailed
 
@@ -140,16 +138,6 @@ def record(test: str, summary: dict[str, Any]) -> None:
     if os.environ.get("QUEACCOUNT_RELIABILITY_REPORT"):
         with open(os.environ["QUEACCOUNT_RELIABILITY_REPORT"], "a") as out:
             out.write(json.dumps({"test": test, **summary}) + "\n")
-
-
-@pytest.fixture
-def server(database_url):
-    running = Server(database_url)
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
 
 
 async def test_concurrent_writers_lose_nothing(server, container, database_url):
