@@ -56,7 +56,8 @@ class Postgres:
 def postgres() -> Iterator[Postgres]:
     server = Postgres()
     yield server
-    shutil.rmtree(server.home, ignore_errors=True)  # the server itself is stopped at exit
+    server.stop()  # pg_ctl started it last, so the embedded library no longer tracks it: stop it here
+    shutil.rmtree(server.home, ignore_errors=True)
 
 
 def write_key(url: Any) -> str:
