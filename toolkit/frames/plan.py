@@ -8,6 +8,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from toolkit.errors import Conflict, Issue, ValidationFailed
 from toolkit.frames.validate import FrameSpec, Issues
 
 
@@ -189,3 +190,27 @@ def without_invalid(plan: Plan) -> Plan:
         plan.key,
         plan.applier,
     )
+
+
+def issue_list(frame: pd.DataFrame) -> list[Issue]:
+    """(row, column, reason) rows as Issues."""
+    return [
+        Issue(row, None if pd.isna(col) else str(col), str(reason))
+        for row, col, reason in frame[["row", "column", "reason"]].itertuples(index=False)
+    ]
+
+
+def refuse(plan: Plan, skip_conflicts: bool, skip_invalid: bool) -> None:
+    frame_level = plan.invalid.loc[plan.invalid["row"].isna()]
+    if len(frame_level) or (len(plan.invalid) and not skip_invalid):
+        raise ValidationFailed(issue_list(plan.invalid))
+    if len(plan.conflicts) and not skip_conflicts:
+        rows = plan.conflicts.head(10)
+        listed = ", ".join(
+            f"row {r.row} (id {r.id}: yours v{r.your_version}, now v{r.current_version})"
+            for r in rows.itertuples()
+        )
+        raise Conflict(
+            f"{len(plan.conflicts)} row(s) were changed by someone else since you read them: {listed}; "
+            "nothing was written (re-read them, or apply(skip_conflicts=True))"
+        )

@@ -19,7 +19,8 @@ from toolkit import entities as e
 from toolkit.db import Database, is_disconnect
 from toolkit.frames.plan import Plan, Report
 from toolkit.services import AccountService, AuditService, TransactionService
-from toolkit.services.account_frames import AccountFrameService, FrameReads
+from toolkit.services.account_frames import AccountFrameService
+from toolkit.services.frame_reads import FrameReads
 from toolkit.services.sql import SqlService
 from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
 from toolkit.settings import Settings

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    ColumnElement,
-    Select,
-    Table,
-    Text,
-    any_,
-    bindparam,
-    cast,
-    func,
-    select,
-)
+from sqlalchemy import Table
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Conflict, Issue, ValidationFailed
 from toolkit.frames import read, write
-from toolkit.frames.plan import Plan, Report, make_plan, without_invalid
+from toolkit.frames.plan import Plan, Report, make_plan, refuse, without_invalid
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
 from toolkit.iso import COUNTRIES, CURRENCIES
-from toolkit.mixins.crud import CRUDMixin, OrderBy
 from toolkit.models import AccountModel
 from toolkit.repositories import AccountRepository
 from toolkit.retry import retry_transient
+from toolkit.services.frame_reads import FrameReads
 from toolkit.services.rules import EMAIL
 
 
@@ -81,45 +68,6 @@ ACCOUNTS = FrameSpec(
 )
 
 
-class FrameReads:
-    """frame() and iter_frames() for any repository: COPY fast path, faithful dtypes."""
-
-    def __init__(self, repository: CRUDMixin[Any, Any, Any]) -> None:
-        self.repository = repository
-
-    def query(
-        self,
-        *conditions: ColumnElement[bool],
-        columns: list[str] | None = None,
-        order_by: OrderBy = None,
-        limit: int | None = None,
-        **equals: Any,
-    ) -> Select[Any]:
-        repo = self.repository
-        query = repo._get_query(*conditions, **equals).order_by(*repo.ordering(order_by)).limit(limit)
-        if columns is not None:
-            query = query.with_only_columns(*(repo.column(c) for c in columns))
-        return query
-
-    async def frame(
-        self, *conditions: Any, as_arrow: bool = False, progress: Any = None, **options: Any
-    ) -> Any:
-        repo = self.repository
-        query = self.query(*conditions, **options)
-        if as_arrow:
-            return await read.read_arrow(repo.session, repo.table, query, progress)
-        return await read.read_frame(repo.session, repo.table, query, progress)
-
-    async def iter_frames(
-        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
-    ) -> AsyncIterator[pd.DataFrame]:
-        repo = self.repository
-        async for chunk in read.iter_frames(
-            repo.session, repo.table, self.query(*conditions, **options), chunk_rows
-        ):
-            yield chunk
-
-
 class AccountFrameService(FrameReads):
     def __init__(self, uow: UnitOfWork, accounts: AccountRepository) -> None:
         super().__init__(accounts)
@@ -134,12 +82,7 @@ class AccountFrameService(FrameReads):
         issues = Issues()
         clean = check_frame(frame, ACCOUNTS, issues, inserting=True)
         ids = clean["id"].dropna().astype("int64").unique().tolist() if "id" in clean else []
-        # One comma-joined text: psycopg quotes it at once; a list of a million ints takes it a second.
-        ids_param = bindparam("ids", value=",".join(map(str, ids)), type_=Text)
-        wanted = cast(func.string_to_array(ids_param, ","), ARRAY(BigInteger))
-        current = await read.read_frame(
-            self.accounts.session, self.table, select(self.table).where(self.table.c.id == any_(wanted))
-        )
+        current = await read.read_frame(self.accounts.session, self.table, read.with_ids(self.table, ids))
         plan = make_plan("account", clean, current.set_index("id", drop=False), ACCOUNTS, issues)
         await self._account_rules(plan, current.set_index("id"), issues)
         plan.invalid = issues.frame()
@@ -167,12 +110,7 @@ class AccountFrameService(FrameReads):
             return
         candidates = pd.concat(wanted)
         candidates = candidates.loc[valid_emails(candidates["email"])]
-        # Valid emails hold no whitespace, so one newline-joined text is a cheap parameter for a million.
-        param = bindparam("emails", value="\n".join(candidates["email"].unique().tolist()), type_=Text)
-        query = select(self.table.c.email, self.table.c.id).where(
-            self.table.c.email == any_(func.string_to_array(param, "\n"))
-        )
-        owner = {email: id_ for email, id_ in await self.accounts.session.execute(query)}
+        owner = await self.accounts.owners_of(candidates["email"].unique().tolist())
         taken = candidates.loc[candidates["email"].isin(list(owner))]
         for label, email, id_ in taken[["email", "id"]].itertuples():
             if email in owner and (pd.isna(id_) or int(id_) != owner[email]):
@@ -220,28 +158,4 @@ class AccountFrameService(FrameReads):
         return await self.apply(await self.diff(frame), actor=actor)
 
 
-def issue_list(frame: pd.DataFrame) -> list[Issue]:
-    """(row, column, reason) rows as Issues."""
-    return [
-        Issue(row, None if pd.isna(col) else str(col), str(reason))
-        for row, col, reason in frame[["row", "column", "reason"]].itertuples(index=False)
-    ]
-
-
-def refuse(plan: Plan, skip_conflicts: bool, skip_invalid: bool) -> None:
-    frame_level = plan.invalid.loc[plan.invalid["row"].isna()]
-    if len(frame_level) or (len(plan.invalid) and not skip_invalid):
-        raise ValidationFailed(issue_list(plan.invalid))
-    if len(plan.conflicts) and not skip_conflicts:
-        rows = plan.conflicts.head(10)
-        listed = ", ".join(
-            f"row {r.row} (id {r.id}: yours v{r.your_version}, now v{r.current_version})"
-            for r in rows.itertuples()
-        )
-        raise Conflict(
-            f"{len(plan.conflicts)} row(s) were changed by someone else since you read them: {listed}; "
-            "nothing was written (re-read them, or apply(skip_conflicts=True))"
-        )
-
-
-__all__ = ["ACCOUNTS", "AccountFrameService", "FrameReads"]
+__all__ = ["ACCOUNTS", "AccountFrameService"]

@@ -9,12 +9,12 @@ import pandas as pd
 from toolkit.db import UnitOfWork
 from toolkit.errors import Issue, ValidationFailed
 from toolkit.frames import write
-from toolkit.frames.plan import Report
+from toolkit.frames.plan import Report, issue_list
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
 from toolkit.models import TransactionModel
 from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.retry import retry_transient
-from toolkit.services.account_frames import FrameReads, issue_list
+from toolkit.services.frame_reads import FrameReads
 from toolkit.services.rules import MAX_MONEY
 
 

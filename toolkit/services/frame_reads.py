@@ -1,0 +1,54 @@
+"""frame() and iter_frames() for any repository: the COPY fast path with faithful dtypes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select
+
+from toolkit.frames import read
+from toolkit.mixins.crud import CRUDMixin, OrderBy
+
+
+class FrameReads:
+    """frame() and iter_frames() for any repository: COPY fast path, faithful dtypes."""
+
+    def __init__(self, repository: CRUDMixin[Any, Any, Any]) -> None:
+        self.repository = repository
+
+    def query(
+        self,
+        *conditions: ColumnElement[bool],
+        columns: list[str] | None = None,
+        order_by: OrderBy = None,
+        limit: int | None = None,
+        **equals: Any,
+    ) -> Select[Any]:
+        repo = self.repository
+        query = repo._get_query(*conditions, **equals).order_by(*repo.ordering(order_by)).limit(limit)
+        if columns is not None:
+            query = query.with_only_columns(*(repo.column(c) for c in columns))
+        return query
+
+    async def frame(
+        self, *conditions: Any, as_arrow: bool = False, progress: Any = None, **options: Any
+    ) -> Any:
+        repo = self.repository
+        query = self.query(*conditions, **options)
+        if as_arrow:
+            return await read.read_arrow(repo.session, repo.table, query, progress)
+        return await read.read_frame(repo.session, repo.table, query, progress)
+
+    async def iter_frames(
+        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
+    ) -> AsyncIterator[pd.DataFrame]:
+        repo = self.repository
+        async for chunk in read.iter_frames(
+            repo.session, repo.table, self.query(*conditions, **options), chunk_rows
+        ):
+            yield chunk
+
+
+__all__ = ["FrameReads"]
