@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import signal
+import sys
 from typing import Any
 
 from toolkit.settings import PREFIX, Settings
@@ -34,6 +36,9 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     from toolkit.db import resolve_url
 
     os.environ[PREFIX + "DATABASE_URL"] = resolve_url(settings).render_as_string(hide_password=False)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; with Python's default handler that would end the
+    # process without running exit hooks, leaving an embedded PostgreSQL running. Exit normally instead.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     uvicorn.run(
         "sidecar.app:create_app",
         factory=True,
