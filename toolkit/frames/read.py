@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
@@ -16,7 +17,7 @@ from toolkit.frames.copy_out import copy_blocks
 from toolkit.frames.schema import arrow_schema, empty_frame, to_pandas
 
 Progress = Callable[[int], None]
-BLOCK_ROWS = 100_000
+BLOCK_ROWS = 50_000
 
 
 async def driver_connection(session: AsyncSession) -> Any:
@@ -60,8 +61,16 @@ async def arrow_blocks(
     schema = arrow_schema(table, [c.name for c in query.selected_columns])
     sql, params = compile_query(session, query)
     conn = await driver_connection(session)
+    loop = asyncio.get_running_loop()
+    parsing: asyncio.Future[pa.Table] | None = None
+    # Each block is parsed on a worker thread (pyarrow releases the GIL) while the next one is received.
     async for data, _ in copy_blocks(conn, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params, block_rows):
-        yield parse_csv(data, schema)
+        parsed = loop.run_in_executor(None, parse_csv, data, schema)
+        if parsing is not None:
+            yield await parsing
+        parsing = parsed
+    if parsing is not None:
+        yield await parsing
 
 
 async def read_arrow(
