@@ -31,12 +31,12 @@ def take_rows(
 ) -> Generator[Wait, Any, tuple[bool, int]]:
     """Append up to `limit` rows to `pieces`; returns (whether the COPY ended, rows taken)."""
     source = iter(partial(pgconn.get_copy_data, 1), COPY_DONE)
-    count = 0
+    count, drained = 0, False
     while count < limit:
         want = min(JOIN_ROWS, limit - count)
         rows = list(islice(takewhile(NBYTES, source), want))  # stops at the first "buffer empty"
         if rows:
-            count += len(rows)
+            count, drained = count + len(rows), False
             pieces.append(b"".join(map(DATA, rows)))
             if len(rows) == want:
                 continue
@@ -50,6 +50,11 @@ def take_rows(
             pieces.append(bytes(following[1]))
             count += 1
             continue
+        if not drained:  # read what the socket already holds before a trip through the event loop
+            drained = True
+            pgconn.consume_input()
+            continue
+        drained = False
         while not (yield Wait.R):
             continue
         pgconn.consume_input()
