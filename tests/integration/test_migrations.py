@@ -66,8 +66,9 @@ def test_cli_upgrade_current_check_and_drift_exit_code(empty_url):
     up = cli("db", "upgrade", url=empty_url)
     assert up.returncode == 0, up.stderr
     assert "database at" in up.stdout
+    assert "Running upgrade  -> 0001" in up.stderr and "Context impl" not in up.stderr  # progress, no chatter
     current = cli("db", "current", url=empty_url)
-    assert current.returncode == 0 and "(head)" in current.stdout
+    assert current.returncode == 0 and "(head)" in current.stdout and current.stderr == ""
     assert cli("db", "check", url=empty_url).returncode == 0
     with psycopg.connect(libpq(empty_url)) as conn:
         conn.execute("alter table audit_log drop column actor")
