@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, not_
+from sqlalchemy import ColumnElement, bindparam, false, not_
 
 from sidecar.grammar import Filter, GrammarError, Order, ReadQuery
 from toolkit.errors import ValidationFailed
 from toolkit.mixins.crud import CRUDMixin
 
-Repository = CRUDMixin[Any, Any, Any]
+Repository = type[CRUDMixin[Any, Any, Any]]
 
 COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
     "eq": lambda c, v: c == v,
@@ -76,7 +76,27 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
     raise GrammarError(f"{col.key} cannot be filtered (its values are {kind.__name__})")
 
 
-def condition(repository: Repository, item: Filter) -> ColumnElement[bool]:
+Bind = Callable[[Any], Any]
+
+
+def literal(value: Any) -> Any:
+    return value
+
+
+class Binder:
+    """Collects a read's values as bind parameters named p0, p1, ..., so its SQL depends only on its shape
+    (values go to the driver as PostgreSQL takes them: enums by their value)."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        name = f"p{len(self.params)}"
+        self.params[name] = value.value if isinstance(value, enum.Enum) else value
+        return bindparam(name)
+
+
+def condition(repository: Repository, item: Filter, bind: Bind = literal) -> ColumnElement[bool]:
     col = column(repository, item.column)
     cond: ColumnElement[bool]
     if item.operator == "is":
@@ -84,17 +104,30 @@ def condition(repository: Repository, item: Filter) -> ColumnElement[bool]:
     elif item.operator in ("like", "ilike"):
         if python_type(col) is not str:
             raise GrammarError(f"{item.column}: {item.operator} needs a text column")
-        cond = COMPARISONS[item.operator](col, item.value)
+        cond = COMPARISONS[item.operator](col, bind(item.value))
+    elif item.value == ():
+        cond = false()  # as `in` with an empty list would be, in a form the cached SQL can keep
     elif isinstance(item.value, tuple):
-        cond = COMPARISONS[item.operator](col, [typed(col, v) for v in item.value])
+        cond = COMPARISONS[item.operator](col, [bind(typed(col, v)) for v in item.value])
     else:
-        cond = COMPARISONS[item.operator](col, typed(col, item.value))
+        cond = COMPARISONS[item.operator](col, bind(typed(col, item.value)))
     return not_(cond) if item.negated else cond
 
 
-def conditions(repository: Repository, read: ReadQuery) -> list[ColumnElement[bool]]:
-    """Every filter of the read, ANDed by the caller."""
-    return [condition(repository, f) for f in read.filters]
+def conditions(repository: Repository, read: ReadQuery, bind: Bind = literal) -> list[ColumnElement[bool]]:
+    """Every filter of the read, ANDed by the caller; values as they are, or as `bind` makes them."""
+    return [condition(repository, f, bind) for f in read.filters]
+
+
+def shape(read: ReadQuery) -> tuple[Hashable, ...]:
+    """What a read's SQL depends on besides its values: filters without their values, columns, order."""
+    filters = tuple(
+        (f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value)
+        if f.operator in ("is", "in")
+        else (f.column, f.operator, f.negated)
+        for f in read.filters
+    )
+    return filters, read.select, read.order
 
 
 def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnElement[Any]] | None:
@@ -115,7 +148,7 @@ def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnEl
 
 def selected(repository: Repository, read: ReadQuery) -> tuple[str, ...]:
     """The columns to return, each checked against the model."""
-    names = read.select or tuple(repository.table.c.keys())
+    names = read.select or tuple(repository.model.__table__.c.keys())
     for name in names:
         column(repository, name)
     return names

@@ -16,9 +16,9 @@ from sidecar.grammar import parse_read
 from sidecar.http import conditional, etag, prefers, written
 from sidecar.openapi import ERRORS, READ, WRITE, ErrorBody, responses
 from sidecar.reads import read
-from sidecar.responses import rows_response, wanted
-from toolkit.db import UnitOfWork
+from sidecar.responses import JSON, OBJECT, rows_response, wanted
 from toolkit.entities import Account, AccountCreate, AccountUpdate, changes_of
+from toolkit.reads import Reads
 from toolkit.repositories import AccountRepository
 from toolkit.services import AccountService
 from toolkit.settings import Settings
@@ -40,14 +40,11 @@ class AccountPatch(AccountUpdate, kw_only=True, forbid_unknown_fields=True, omit
 )
 @inject
 async def list_accounts(
-    request: Request[Any, Any, Any],
-    accounts: Injected[AccountRepository],
-    uow: Injected[UnitOfWork],
-    settings: Injected[Settings],
+    request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
 ) -> Response[bytes]:
     """Filters `column=op.value`, `select`, `order`, `limit`/`offset`/`Range`, `Prefer: count=exact`,
     `Accept: text/csv` or `application/vnd.pgrst.object+json`."""
-    return await read(request, accounts, uow, settings)
+    return await read(request, AccountRepository, reads, settings)
 
 
 @get(
@@ -58,18 +55,16 @@ async def list_accounts(
 )
 @inject
 async def get_account(
-    request: Request[Any, Any, Any], account_id: FromPath[int], accounts: Injected[AccountRepository]
+    request: Request[Any, Any, Any], account_id: FromPath[int], reads: Injected[Reads]
 ) -> Response[bytes]:
     """`If-None-Match` with the current ETag answers 304 Not Modified."""
-    account = await accounts.get_committed(account_id)
-    tag = etag(account.version)
+    account = await reads.get(AccountRepository, account_id)
+    tag = etag(account["version"])
     if tag in request.headers.get("if-none-match", ""):
         return Response(b"", status_code=304, headers={"ETag": tag})
     media = wanted(request)
-    media = "application/vnd.pgrst.object+json" if media == "application/json" else media
-    response = rows_response([account.to_dict()], list(Account.__struct_fields__), media)
-    response.headers["ETag"] = tag
-    return response
+    media = OBJECT if media == JSON else media
+    return rows_response([account], list(account), media, headers={"ETag": tag})
 
 
 @post(

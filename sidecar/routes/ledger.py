@@ -13,8 +13,8 @@ from sidecar.auth import actor
 from sidecar.http import written
 from sidecar.openapi import READ, WRITE, responses
 from sidecar.reads import read
-from toolkit.db import UnitOfWork
 from toolkit.entities import AuditEntry, Transaction, TransactionCreate
+from toolkit.reads import Reads
 from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.services import TransactionService
 from toolkit.settings import Settings
@@ -28,13 +28,10 @@ from toolkit.settings import Settings
 )
 @inject
 async def list_transactions(
-    request: Request[Any, Any, Any],
-    transactions: Injected[TransactionRepository],
-    uow: Injected[UnitOfWork],
-    settings: Injected[Settings],
+    request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
 ) -> Response[bytes]:
     """The ledger, filtered and paged like /v1/accounts."""
-    return await read(request, transactions, uow, settings)
+    return await read(request, TransactionRepository, reads, settings)
 
 
 @post(
@@ -63,13 +60,10 @@ async def post_transactions(
 )
 @inject
 async def list_audit(
-    request: Request[Any, Any, Any],
-    audit: Injected[AuditRepository],
-    uow: Injected[UnitOfWork],
-    settings: Injected[Settings],
+    request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
 ) -> Response[bytes]:
     """Who changed what and when: one row per change made through a service."""
-    return await read(request, audit, uow, settings)
+    return await read(request, AuditRepository, reads, settings)
 
 
 ROUTES = [list_transactions, post_transactions, list_audit]

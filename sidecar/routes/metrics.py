@@ -48,7 +48,6 @@ def answer(
 async def account_metrics(
     request: Request[Any, Any, Any],
     metrics: Injected[MetricsService],
-    accounts: Injected[AccountRepository],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
 ) -> Response[bytes]:
@@ -56,7 +55,7 @@ async def account_metrics(
     query = parse_read(request.query_params.multi_items(), extra=["group_by"])
     group_by = [g for g in query.extra.get("group_by", "").split(",") if g]
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.accounts_by(group_by, *conditions(accounts, query))
+    rows = await metrics.accounts_by(group_by, *conditions(AccountRepository, query))
     return answer(request, rows, [*group_by, "count", "total_balance"])
 
 
