@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -50,9 +50,10 @@ class Database:
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Single-statement reads bypass SQLAlchemy's pool: its checkout and return cost more than the query.
+        # pool_size of them suffice, each held for one round trip.
         self.reads = ConnectionPool(
             self.conninfo,
-            max_size=2 * settings.pool_size,
+            max_size=settings.pool_size,
             wait_s=settings.connect_timeout_s * 2,
             connect_timeout=max(1, int(settings.connect_timeout_s)),
             options=f"-c statement_timeout={settings.statement_timeout_ms}",
@@ -73,14 +74,11 @@ class Database:
         )
         return DatabaseUnavailable(f"the database at {self.masked_url} is unreachable: {reason}")
 
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[Any]:
-        """A psycopg connection outside any transaction, for one read statement (no BEGIN/ROLLBACK), from a
-        pool of its own; every statement on it is capped at the statement timeout. A lost connection raises
-        DatabaseUnavailable."""
+    async def read(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one statement read outside any transaction (no BEGIN or ROLLBACK), from a pool of its
+        own, under the statement timeout. A lost connection raises DatabaseUnavailable."""
         try:
-            async with self.reads.connection() as connection:
-                yield connection
+            return await self.reads.fetch(sql, params)
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             if isinstance(error, psycopg.errors.QueryCanceled):
                 raise

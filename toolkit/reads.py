@@ -41,14 +41,10 @@ async def fetch(
     key: Hashable,
     build: Callable[[], Select[Any]],
     params: Mapping[str, Any],
-    limit: int = 0,
 ) -> tuple[list[str], list[Row]]:
-    """The column names and rows (all of them, or the first `limit`) of one read outside any transaction."""
+    """The column names and rows of one read outside any transaction."""
     sql, names = compiled(database, key, build)
-    async with database.autocommit() as connection:
-        cursor = await connection.execute(sql, params)
-        rows = await (cursor.fetchmany(limit) if limit else cursor.fetchall())
-    return names, rows
+    return names, await database.read(sql, params)
 
 
 def table_of(repository: type[CRUDMixin[Any, Any, Any]]) -> Table:
@@ -71,7 +67,6 @@ class Reads:
             (repository, "get"),
             lambda: select(table).where(table.c.id == bindparam("id")),
             {"id": id},
-            limit=1,
         )
         if not rows:
             raise NotFound(repository.name, id)
@@ -85,4 +80,4 @@ class Reads:
 
     async def value(self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]) -> Any:
         """The first column of the first row of `build()` (e.g. a count)."""
-        return (await fetch(self.database, key, build, params, limit=1))[1][0][0]
+        return (await fetch(self.database, key, build, params))[1][0][0]
