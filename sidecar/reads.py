@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response
+from litestar import Request
+from litestar.response.base import ASGIResponse
 from sqlalchemy import Select, bindparam, func, select
 
 from sidecar.grammar import ReadQuery, parse_read
@@ -46,7 +47,7 @@ def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
 
 async def read(
     request: Request[Any, Any, Any], repository: Repository, reads: Reads, settings: Settings
-) -> Response[bytes]:
+) -> ASGIResponse:
     """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
 
     One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout."""

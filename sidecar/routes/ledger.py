@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.params import JSONBody
+from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
@@ -29,7 +30,7 @@ from toolkit.settings import Settings
 @inject
 async def list_transactions(
     request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The ledger, filtered and paged like /v1/accounts."""
     return await read(request, TransactionRepository, reads, settings)
 
@@ -45,7 +46,7 @@ async def post_transactions(
     request: Request[Any, Any, Any],
     data: JSONBody[TransactionCreate | list[TransactionCreate]],
     service: Injected[TransactionService],
-) -> Response[bytes]:
+) -> ASGIResponse:
     """Balances move in the same database transaction; an overdraft or a closed account refuses all (409)."""
     many = isinstance(data, list)
     posted = await service.post_many(data if isinstance(data, list) else [data], actor=actor(request))
@@ -61,7 +62,7 @@ async def post_transactions(
 @inject
 async def list_audit(
     request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
-) -> Response[bytes]:
+) -> ASGIResponse:
     """Who changed what and when: one row per change made through a service."""
     return await read(request, AuditRepository, reads, settings)
 
