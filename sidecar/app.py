@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*accounts.ROUTES, *ledger.ROUTES, *metrics.ROUTES, *health.ROUTES],
         middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
-        guards=[require_api_key],
+        before_request=require_api_key,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         on_shutdown=[close_container],
