@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, false, not_
+from sqlalchemy import ColumnElement, false, not_
 
 from sidecar.grammar import Filter, GrammarError, Order, ReadQuery
 from toolkit.errors import ValidationFailed
@@ -25,7 +25,6 @@ COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]]
     "lte": lambda c, v: c <= v,
     "like": lambda c, v: c.like(v),
     "ilike": lambda c, v: c.ilike(v),
-    "in": lambda c, v: c.in_(v),
 }
 
 
@@ -76,58 +75,34 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
     raise GrammarError(f"{col.key} cannot be filtered (its values are {kind.__name__})")
 
 
-Bind = Callable[[Any], Any]
+def values(repository: Repository, item: Filter) -> list[Any]:
+    """A filter's values, checked and converted to its column's type (none for `is`)."""
+    col = column(repository, item.column)
+    if item.operator == "is":
+        return []
+    if item.operator in ("like", "ilike"):
+        if python_type(col) is not str:
+            raise GrammarError(f"{item.column}: {item.operator} needs a text column")
+        return [item.value]
+    return [typed(col, v) for v in item.value] if isinstance(item.value, tuple) else [typed(col, item.value)]
 
 
-def literal(value: Any) -> Any:
-    return value
-
-
-class Binder:
-    """Collects a read's values as bind parameters named p0, p1, ..., so its SQL depends only on its shape
-    (values go to the driver as PostgreSQL takes them: enums by their value)."""
-
-    def __init__(self) -> None:
-        self.params: dict[str, Any] = {}
-
-    def __call__(self, value: Any) -> Any:
-        name = f"p{len(self.params)}"
-        self.params[name] = value.value if isinstance(value, enum.Enum) else value
-        return bindparam(name)
-
-
-def condition(repository: Repository, item: Filter, bind: Bind = literal) -> ColumnElement[bool]:
+def condition(repository: Repository, item: Filter, given: list[Any]) -> ColumnElement[bool]:
+    """A filter as SQL, with `given` in place of its values (the values themselves, or bind parameters)."""
     col = column(repository, item.column)
     cond: ColumnElement[bool]
     if item.operator == "is":
         cond = col.is_(None) if item.value == "null" else col.is_(item.value == "true")
-    elif item.operator in ("like", "ilike"):
-        if python_type(col) is not str:
-            raise GrammarError(f"{item.column}: {item.operator} needs a text column")
-        cond = COMPARISONS[item.operator](col, bind(item.value))
-    elif item.value == ():
-        cond = false()  # as `in` with an empty list would be, in a form the cached SQL can keep
-    elif isinstance(item.value, tuple):
-        cond = COMPARISONS[item.operator](col, [bind(typed(col, v)) for v in item.value])
+    elif item.operator == "in":
+        cond = col.in_(given) if given else false()  # false() is what an empty IN means, in SQL that keeps
     else:
-        cond = COMPARISONS[item.operator](col, bind(typed(col, item.value)))
+        cond = COMPARISONS[item.operator](col, given[0])
     return not_(cond) if item.negated else cond
 
 
-def conditions(repository: Repository, read: ReadQuery, bind: Bind = literal) -> list[ColumnElement[bool]]:
-    """Every filter of the read, ANDed by the caller; values as they are, or as `bind` makes them."""
-    return [condition(repository, f, bind) for f in read.filters]
-
-
-def shape(read: ReadQuery) -> tuple[Hashable, ...]:
-    """What a read's SQL depends on besides its values: filters without their values, columns, order."""
-    filters = tuple(
-        (f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value)
-        if f.operator in ("is", "in")
-        else (f.column, f.operator, f.negated)
-        for f in read.filters
-    )
-    return filters, read.select, read.order
+def conditions(repository: Repository, read: ReadQuery) -> list[ColumnElement[bool]]:
+    """Every filter of the read with its values, ANDed by the caller."""
+    return [condition(repository, f, values(repository, f)) for f in read.filters]
 
 
 def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnElement[Any]] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,7 +12,7 @@ from litestar.response.base import ASGIResponse
 from sqlalchemy import Select, bindparam, func, select
 
 from sidecar.grammar import ReadQuery, parse_read
-from sidecar.query import Binder, Repository, conditions, is_keyset, ordering, selected, shape
+from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
 from sidecar.responses import OBJECT, rows_response, wanted
 from toolkit.reads import Reads, table_of
 from toolkit.settings import Settings
@@ -31,6 +33,36 @@ def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last
         params.append(("offset", str(read.offset + limit)))
     params.append(("limit", str(limit)))
     return f'<{request.url.path}?{urlencode(params, safe=".,()*")}>; rel="next"'
+
+
+def shape(read: ReadQuery) -> tuple[Hashable, ...]:
+    """What a read's SQL depends on besides its values: filters without their values, columns, order."""
+    filters = tuple(
+        (f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value)
+        if f.operator in ("is", "in")
+        else (f.column, f.operator, f.negated)
+        for f in read.filters
+    )
+    return filters, read.select, read.order
+
+
+def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Callable[[], list[Any]]]:
+    """The filters' values, checked now, as parameters p0, p1, ... (enums by their value, as PostgreSQL takes
+    them), and a builder of the conditions with those parameters in their place, for when the SQL of this
+    shape is first compiled."""
+    params: dict[str, Any] = {}
+    names: list[list[str]] = []
+    for item in read.filters:
+        names.append([])
+        for value in values(repository, item):
+            names[-1].append(f"p{len(params)}")
+            params[names[-1][-1]] = value.value if isinstance(value, enum.Enum) else value
+
+    def where() -> list[Any]:
+        pairs = zip(read.filters, names, strict=True)
+        return [condition(repository, item, [bindparam(n) for n in named]) for item, named in pairs]
+
+    return params, where
 
 
 def page_query(
@@ -55,9 +87,9 @@ async def read(
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
     columns = selected(repository, query)
     fetched = columns if "id" in columns else (*columns, "id")
-    binder = Binder()
-    where = conditions(repository, query, binder)
-    order = ordering(repository, query.order)
+    params, where = bound(repository, query)
+    for order_term in query.order:
+        column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
     limit = min(query.limit if query.limit is not None else settings.max_page_size, settings.max_page_size)
     headers: dict[str, str] = {}
     if query.limit is not None and query.limit > settings.max_page_size:
@@ -66,12 +98,14 @@ async def read(
     key = (repository, shape(query))
     page = {"limit": fetch, "offset": query.offset}
     found = await reads.rows(
-        (*key, "page"), lambda: page_query(repository, fetched, where, order), binder.params | page
+        (*key, "page"),
+        lambda: page_query(repository, fetched, where(), ordering(repository, query.order)),
+        params | page,
     )
     rows = [dict(zip(columns, row, strict=False)) for row in found]  # not the id fetched only for Link
     total = None
     if "count=exact" in request.headers.get("prefer", ""):
-        total = await reads.value((*key, "count"), lambda: count_query(repository, where), binder.params)
+        total = await reads.value((*key, "count"), lambda: count_query(repository, where()), params)
     headers["Content-Range"] = content_range(query.offset, len(rows), total)
     more = total is None or query.offset + len(rows) < total
     if media != OBJECT and rows and len(rows) == limit and more:
