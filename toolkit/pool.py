@@ -53,15 +53,7 @@ class ConnectionPool:
         if self.idle:
             return self.idle.pop()
         if self.size >= self.max_size:
-            waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None]
-            waiter = asyncio.get_running_loop().create_future()
-            self.waiting.append(waiter)
-            try:
-                handed = await asyncio.wait_for(waiter, self.wait_s)
-            except TimeoutError:
-                raise DatabaseUnavailable(
-                    f"no database connection became free within {self.wait_s:g} s"
-                ) from None
+            handed = await self._wait()
             if handed is not None:
                 return handed
         self.size += 1  # a slot handed over as None (its connection was dropped) is this one's to fill
@@ -74,6 +66,31 @@ class ConnectionPool:
             self._hand_over(None)
             raise
         return connection
+
+    async def _wait(self) -> psycopg.AsyncConnection[Any] | None:
+        """Wait in line for a returned connection (or the right to open one), at most `wait_s` seconds."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None] = loop.create_future()
+        self.waiting.append(waiter)
+        timer = loop.call_later(self.wait_s, self._expire, waiter)  # cheaper than asyncio.wait_for
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                handed = waiter.result()  # handed over just as this request was cancelled: pass it on
+                if handed is None:
+                    self._hand_over(None)
+                else:
+                    self.release(handed)
+            raise
+        finally:
+            timer.cancel()
+
+    def _expire(self, waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None]) -> None:
+        if not waiter.done():
+            waiter.set_exception(
+                DatabaseUnavailable(f"no database connection became free within {self.wait_s:g} s")
+            )
 
     def release(self, connection: psycopg.AsyncConnection[Any]) -> None:
         pgconn = connection.pgconn

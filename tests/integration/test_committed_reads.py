@@ -73,3 +73,18 @@ async def test_a_full_pool_hands_connections_over_in_turn_and_refuses_after_its_
         assert pool.size == 1
     finally:
         await pool.close()
+
+
+async def test_a_request_cancelled_while_waiting_for_a_connection_leaves_none_behind(database_url):
+    pool = ConnectionPool(libpq(database_url), max_size=1, wait_s=10)
+    try:
+        async with pool.connection() as held:
+            waiting = asyncio.create_task(pool.acquire())
+            await asyncio.sleep(0.01)
+            waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        async with pool.connection() as again:
+            assert again is held and pool.size == 1
+    finally:
+        await pool.close()
