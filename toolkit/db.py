@@ -30,7 +30,8 @@ def resolve_url(settings: Settings) -> URL:
 
 
 class Database:
-    """The async engine and session factory; built once per container from the settings."""
+    """The async engine and session factory, and the pool of single-statement reads; built once per container
+    from the settings."""
 
     def __init__(self, settings: Settings) -> None:
         self.url = resolve_url(settings)

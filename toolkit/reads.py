@@ -60,12 +60,14 @@ class Reads:
         self.database = database
 
     async def get(self, repository: type[CRUDMixin[Any, Any, Any]], id: int) -> dict[str, Any]:
-        """The row with this id as {column: value}; NotFound when there is none."""
+        """The row with this id as {field: value} over its entity's fields; NotFound when there is none."""
         table = table_of(repository)
         names, rows = await fetch(
             self.database,
             (repository, "get"),
-            lambda: select(table).where(table.c.id == bindparam("id")),
+            lambda: select(*(table.c[f] for f in repository.entity.__struct_fields__)).where(
+                table.c.id == bindparam("id")
+            ),
             {"id": id},
         )
         if not rows:
