@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 import msgspec
+import psycopg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
@@ -102,7 +103,8 @@ def from_http(request: Request[Any, Any, Any], error: HTTPException) -> Response
 
 
 def from_database(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
-    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    """A driver error, as SQLAlchemy wraps it (the session's reads and writes) or bare (the lean reads)."""
+    sqlstate = getattr(getattr(error, "orig", error), "sqlstate", None)
     if sqlstate == "57014":
         return respond(
             504,
@@ -139,6 +141,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     e.QueAccountError: from_toolkit,
     HTTPException: from_http,
     DBAPIError: from_database,
+    psycopg.Error: from_database,
     PoolTimeout: from_database,
     Exception: from_unexpected,
 }

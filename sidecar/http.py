@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from litestar import Request, Response
+from litestar import Request
+from litestar.response.base import ASGIResponse
 
 from sidecar.errors import ApiError
 from sidecar.responses import rows_response, wanted
@@ -60,11 +61,11 @@ def written(
     location: str | None,
     many: bool,
     status: int = 201,
-) -> Response[bytes]:
+) -> ASGIResponse:
     """The answer to a write: the rows with `Prefer: return=representation`, else only Location."""
     if prefers(request, "return=representation"):
         rows = [item.to_dict() for item in items]
         columns = list(rows[0]) if rows else []
         return rows_response(rows, columns, wanted(request), status=status)
     headers = {"Location": location} if location and not many else {}
-    return Response(b"", status_code=status, headers=headers)
+    return ASGIResponse(status_code=status, headers=headers)

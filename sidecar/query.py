@@ -8,13 +8,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, not_
+from sqlalchemy import ColumnElement, false, not_
 
 from sidecar.grammar import Filter, GrammarError, Order, ReadQuery
 from toolkit.errors import ValidationFailed
 from toolkit.mixins.crud import CRUDMixin
 
-Repository = CRUDMixin[Any, Any, Any]
+Repository = type[CRUDMixin[Any, Any, Any]]
 
 COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
     "eq": lambda c, v: c == v,
@@ -25,7 +25,6 @@ COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]]
     "lte": lambda c, v: c <= v,
     "like": lambda c, v: c.like(v),
     "ilike": lambda c, v: c.ilike(v),
-    "in": lambda c, v: c.in_(v),
 }
 
 
@@ -76,25 +75,34 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
     raise GrammarError(f"{col.key} cannot be filtered (its values are {kind.__name__})")
 
 
-def condition(repository: Repository, item: Filter) -> ColumnElement[bool]:
+def values(repository: Repository, item: Filter) -> list[Any]:
+    """A filter's values, checked and converted to its column's type (none for `is`)."""
+    col = column(repository, item.column)
+    if item.operator == "is":
+        return []
+    if item.operator in ("like", "ilike"):
+        if python_type(col) is not str:
+            raise GrammarError(f"{item.column}: {item.operator} needs a text column")
+        return [item.value]
+    return [typed(col, v) for v in item.value] if isinstance(item.value, tuple) else [typed(col, item.value)]
+
+
+def condition(repository: Repository, item: Filter, given: list[Any]) -> ColumnElement[bool]:
+    """A filter as SQL, with `given` in place of its values (the values themselves, or bind parameters)."""
     col = column(repository, item.column)
     cond: ColumnElement[bool]
     if item.operator == "is":
         cond = col.is_(None) if item.value == "null" else col.is_(item.value == "true")
-    elif item.operator in ("like", "ilike"):
-        if python_type(col) is not str:
-            raise GrammarError(f"{item.column}: {item.operator} needs a text column")
-        cond = COMPARISONS[item.operator](col, item.value)
-    elif isinstance(item.value, tuple):
-        cond = COMPARISONS[item.operator](col, [typed(col, v) for v in item.value])
+    elif item.operator == "in":
+        cond = col.in_(given) if given else false()  # false() is what an empty IN means, in SQL that keeps
     else:
-        cond = COMPARISONS[item.operator](col, typed(col, item.value))
+        cond = COMPARISONS[item.operator](col, given[0])
     return not_(cond) if item.negated else cond
 
 
 def conditions(repository: Repository, read: ReadQuery) -> list[ColumnElement[bool]]:
-    """Every filter of the read, ANDed by the caller."""
-    return [condition(repository, f) for f in read.filters]
+    """Every filter of the read with its values, ANDed by the caller."""
+    return [condition(repository, f, values(repository, f)) for f in read.filters]
 
 
 def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnElement[Any]] | None:
@@ -115,7 +123,7 @@ def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnEl
 
 def selected(repository: Repository, read: ReadQuery) -> tuple[str, ...]:
     """The columns to return, each checked against the model."""
-    names = read.select or tuple(repository.table.c.keys())
+    names = read.select or tuple(repository.model.__table__.c.keys())
     for name in names:
         column(repository, name)
     return names

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable, Hashable
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response
+from litestar import Request
+from litestar.response.base import ASGIResponse
+from sqlalchemy import Select, bindparam, func, select
 
 from sidecar.grammar import ReadQuery, parse_read
-from sidecar.query import Repository, conditions, is_keyset, ordering, selected
+from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
 from sidecar.responses import OBJECT, rows_response, wanted
-from toolkit.db import UnitOfWork
+from toolkit.reads import Reads, table_of
 from toolkit.settings import Settings
 
 
@@ -31,26 +35,79 @@ def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last
     return f'<{request.url.path}?{urlencode(params, safe=".,()*")}>; rel="next"'
 
 
+def shape(read: ReadQuery) -> tuple[Hashable, ...]:
+    """What a read's SQL depends on besides its values: filters without their values, columns, order."""
+    filters = tuple(
+        (f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value)
+        if f.operator in ("is", "in")
+        else (f.column, f.operator, f.negated)
+        for f in read.filters
+    )
+    return filters, read.select, read.order
+
+
+def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Callable[[], list[Any]]]:
+    """The filters' values, checked now, as parameters p0, p1, ... (enums by their value, as PostgreSQL takes
+    them), and a builder of the conditions with those parameters in their place, for when the SQL of this
+    shape is first compiled."""
+    params: dict[str, Any] = {}
+    names: list[list[str]] = []
+    for item in read.filters:
+        names.append([])
+        for value in values(repository, item):
+            names[-1].append(f"p{len(params)}")
+            params[names[-1][-1]] = value.value if isinstance(value, enum.Enum) else value
+
+    def where() -> list[Any]:
+        pairs = zip(read.filters, names, strict=True)
+        return [condition(repository, item, [bindparam(n) for n in named]) for item, named in pairs]
+
+    return params, where
+
+
+def page_query(
+    repository: Repository, columns: tuple[str, ...], where: list[Any], order: list[Any] | None
+) -> Select[Any]:
+    table = table_of(repository)
+    query = select(*(table.c[name] for name in columns)).where(*where).order_by(*(order or [table.c.id]))
+    return query.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
+    return select(func.count()).select_from(select(table_of(repository)).where(*where).subquery())
+
+
 async def read(
-    request: Request[Any, Any, Any], repository: Repository, uow: UnitOfWork, settings: Settings
-) -> Response[bytes]:
-    """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full."""
+    request: Request[Any, Any, Any], repository: Repository, reads: Reads, settings: Settings
+) -> ASGIResponse:
+    """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
+
+    One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout."""
     media = wanted(request)
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
     columns = selected(repository, query)
-    where = conditions(repository, query)
-    order = ordering(repository, query.order)
+    fetched = columns if "id" in columns else (*columns, "id")
+    params, where = bound(repository, query)
+    for order_term in query.order:
+        column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
     limit = min(query.limit if query.limit is not None else settings.max_page_size, settings.max_page_size)
     headers: dict[str, str] = {}
     if query.limit is not None and query.limit > settings.max_page_size:
         headers["X-Limit-Capped"] = str(settings.max_page_size)
-    await uow.limit_statement_time(settings.statement_timeout_ms)
     fetch = min(limit, 2) if media == OBJECT else limit
-    found = await repository.list(*where, order_by=order, limit=fetch, offset=query.offset)
-    rows = [{c: getattr(item, c) for c in columns} for item in found]
-    total = await repository.count(*where) if "count=exact" in request.headers.get("prefer", "") else None
+    key = (repository, shape(query))
+    page = {"limit": fetch, "offset": query.offset}
+    found = await reads.rows(
+        (*key, "page"),
+        lambda: page_query(repository, fetched, where(), ordering(repository, query.order)),
+        params | page,
+    )
+    rows = [dict(zip(columns, row, strict=False)) for row in found]  # not the id fetched only for Link
+    total = None
+    if "count=exact" in request.headers.get("prefer", ""):
+        total = await reads.value((*key, "count"), lambda: count_query(repository, where()), params)
     headers["Content-Range"] = content_range(query.offset, len(rows), total)
     more = total is None or query.offset + len(rows) < total
     if media != OBJECT and rows and len(rows) == limit and more:
-        headers["Link"] = next_link(request, query, limit, found[-1].id)
+        headers["Link"] = next_link(request, query, limit, found[-1][fetched.index("id")])
     return rows_response(rows, columns, media, headers=headers)

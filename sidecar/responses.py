@@ -10,7 +10,8 @@ from enum import Enum
 from typing import Any
 
 import msgspec
-from litestar import Request, Response
+from litestar import Request
+from litestar.response.base import ASGIResponse
 
 from sidecar.errors import ApiError
 
@@ -76,7 +77,7 @@ def rows_response(
     media: str,
     status: int = 200,
     headers: dict[str, str] | None = None,
-) -> Response[bytes]:
+) -> ASGIResponse:
     """Encode rows as the client asked (JSON arrays and objects by msgspec: exact decimals, ISO times)."""
     if media == CSV:
         content = to_csv(rows, columns)
@@ -84,4 +85,4 @@ def rows_response(
         content = msgspec.json.encode(single(rows))
     else:
         content = msgspec.json.encode(rows)
-    return Response(content, status_code=status, media_type=media, headers=headers or {})
+    return ASGIResponse(body=content, status_code=status, media_type=media, headers=headers)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.util import greenlet_spawn
 
 from toolkit.errors import DatabaseUnavailable
+from toolkit.pool import ConnectionPool
 from toolkit.settings import Settings, mask_url
 
 log = logging.getLogger("toolkit.db")
@@ -29,7 +30,8 @@ def resolve_url(settings: Settings) -> URL:
 
 
 class Database:
-    """The async engine and session factory; built once per container from the settings."""
+    """The async engine and session factory, and the pool of single-statement reads; built once per container
+    from the settings."""
 
     def __init__(self, settings: Settings) -> None:
         self.url = resolve_url(settings)
@@ -48,6 +50,15 @@ class Database:
             hide_parameters=True,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Single-statement reads bypass SQLAlchemy's pool: its checkout and return cost more than the query.
+        # pool_size of them suffice, each held for one round trip.
+        self.reads = ConnectionPool(
+            self.conninfo,
+            max_size=settings.pool_size,
+            wait_s=settings.connect_timeout_s * 2,
+            connect_timeout=max(1, int(settings.connect_timeout_s)),
+            options=f"-c statement_timeout={settings.statement_timeout_ms}",
+        )
 
     @property
     def conninfo(self) -> str:
@@ -64,42 +75,18 @@ class Database:
         )
         return DatabaseUnavailable(f"the database at {self.masked_url} is unreachable: {reason}")
 
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[Any]:
-        """A pooled psycopg connection outside any transaction: one read statement, no BEGIN/ROLLBACK.
-
-        It comes from (and goes back to) the engine's own pool; a lost connection is discarded and raises
-        DatabaseUnavailable.
-        """
+    async def read(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one statement read outside any transaction (no BEGIN or ROLLBACK), from a pool of its
+        own, under the statement timeout. A lost connection raises DatabaseUnavailable."""
         try:
-            pooled = await greenlet_spawn(self.engine.sync_engine.raw_connection)
-        except Exception as error:  # a new connection's failure comes straight from the driver here
-            if is_disconnect(error):
-                raise self.unavailable(error) from error
-            raise
-        connection = pooled.driver_connection
-        assert connection is not None
-        healthy = False
-        try:
-            await connection.set_autocommit(True)
-            yield connection
-            healthy = True
-        except BaseException as error:
-            healthy = not is_disconnect(error)
-            if not healthy:
-                # As SQLAlchemy does on a disconnect: every connection as old as this one is replaced too.
-                await greenlet_spawn(self.engine.sync_engine.pool._invalidate, pooled, error, False)
-                raise self.unavailable(error) from error
-            raise
-        finally:
-            if healthy:
-                try:
-                    await connection.set_autocommit(False)
-                except Exception:
-                    healthy = False
-            await greenlet_spawn(pooled.close if healthy else pooled.invalidate)
+            return await self.reads.fetch(sql, params)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            if isinstance(error, psycopg.errors.QueryCanceled):
+                raise
+            raise self.unavailable(error) from error
 
     async def dispose(self) -> None:
+        await self.reads.close()
         await self.engine.dispose()
 
     def __repr__(self) -> str:
@@ -136,6 +123,4 @@ def is_disconnect(error: BaseException) -> bool:
         return True
     if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
         return True
-    import psycopg
-
     return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database, UnitOfWork, is_disconnect
 from toolkit.keycache import ApiKeyCache
+from toolkit.reads import Reads
 from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
 from toolkit.services import (
     AccountService,
@@ -95,6 +96,7 @@ def create_container(settings: Settings | None = None, *extra: Any) -> wireup.As
             wireup.instance(settings, as_type=Settings),
             database,
             key_cache,
+            wireup.injectable(Reads),
             session,
             *(wireup.injectable(cls, lifetime="scoped") for cls in SCOPED),
             *extra,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
+from litestar.response.base import ASGIResponse
 from msgspec import UNSET, UnsetType
 from wireup import Injected
 from wireup.integration.asgi import inject
@@ -16,9 +17,9 @@ from sidecar.grammar import parse_read
 from sidecar.http import conditional, etag, prefers, written
 from sidecar.openapi import ERRORS, READ, WRITE, ErrorBody, responses
 from sidecar.reads import read
-from sidecar.responses import rows_response, wanted
-from toolkit.db import UnitOfWork
+from sidecar.responses import JSON, OBJECT, rows_response, wanted
 from toolkit.entities import Account, AccountCreate, AccountUpdate, changes_of
+from toolkit.reads import Reads
 from toolkit.repositories import AccountRepository
 from toolkit.services import AccountService
 from toolkit.settings import Settings
@@ -40,14 +41,11 @@ class AccountPatch(AccountUpdate, kw_only=True, forbid_unknown_fields=True, omit
 )
 @inject
 async def list_accounts(
-    request: Request[Any, Any, Any],
-    accounts: Injected[AccountRepository],
-    uow: Injected[UnitOfWork],
-    settings: Injected[Settings],
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
+) -> ASGIResponse:
     """Filters `column=op.value`, `select`, `order`, `limit`/`offset`/`Range`, `Prefer: count=exact`,
     `Accept: text/csv` or `application/vnd.pgrst.object+json`."""
-    return await read(request, accounts, uow, settings)
+    return await read(request, AccountRepository, reads, settings)
 
 
 @get(
@@ -58,18 +56,16 @@ async def list_accounts(
 )
 @inject
 async def get_account(
-    request: Request[Any, Any, Any], account_id: FromPath[int], accounts: Injected[AccountRepository]
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], account_id: FromPath[int], reads: Injected[Reads]
+) -> ASGIResponse:
     """`If-None-Match` with the current ETag answers 304 Not Modified."""
-    account = await accounts.get_committed(account_id)
-    tag = etag(account.version)
+    account = await reads.get(AccountRepository, account_id)
+    tag = etag(account["version"])
     if tag in request.headers.get("if-none-match", ""):
-        return Response(b"", status_code=304, headers={"ETag": tag})
+        return ASGIResponse(status_code=304, headers={"ETag": tag})
     media = wanted(request)
-    media = "application/vnd.pgrst.object+json" if media == "application/json" else media
-    response = rows_response([account.to_dict()], list(Account.__struct_fields__), media)
-    response.headers["ETag"] = tag
-    return response
+    media = OBJECT if media == JSON else media
+    return rows_response([account], list(account), media, headers={"ETag": tag})
 
 
 @post(
@@ -85,7 +81,7 @@ async def create_accounts(
     request: Request[Any, Any, Any],
     data: JSONBody[AccountCreate | list[AccountCreate]],
     service: Injected[AccountService],
-) -> Response[bytes]:
+) -> ASGIResponse:
     """`Prefer: return=representation` returns the rows; otherwise 201 with Location."""
     many = isinstance(data, list)
     created = await service.create_many(data if isinstance(data, list) else [data], actor=actor(request))
@@ -94,7 +90,7 @@ async def create_accounts(
 
 async def change(
     request: Request[Any, Any, Any], account_id: int, data: AccountPatch, service: AccountService
-) -> Response[bytes]:
+) -> ASGIResponse:
     body_version = None if data.version is UNSET else data.version
     changes = {k: v for k, v in changes_of(data).items() if k != "version"}
     account = await conditional(
@@ -102,7 +98,7 @@ async def change(
     )
     if prefers(request, "return=representation"):
         return written(request, [account], None, many=False, status=200)
-    return Response(b"", status_code=204, headers={"ETag": etag(account.version)})
+    return ASGIResponse(status_code=204, headers={"ETag": etag(account.version)})
 
 
 @patch(
@@ -117,7 +113,7 @@ async def patch_account(
     account_id: FromPath[int],
     data: JSONBody[AccountPatch],
     service: Injected[AccountService],
-) -> Response[bytes]:
+) -> ASGIResponse:
     """`If-Match: "N"` (412 when stale) or a `version` field (409 when stale) makes it conditional."""
     return await change(request, account_id, data, service)
 
@@ -131,7 +127,7 @@ async def patch_account(
 @inject
 async def patch_account_by_filter(
     request: Request[Any, Any, Any], data: JSONBody[AccountPatch], service: Injected[AccountService]
-) -> Response[bytes]:
+) -> ASGIResponse:
     """Only `id=eq.N` is accepted, so one request never changes many accounts by accident."""
     query = parse_read(request.query_params.multi_items())
     only = query.filters[0] if len(query.filters) == 1 else None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, get, post
 from litestar.params import JSONBody
+from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
@@ -13,8 +14,8 @@ from sidecar.auth import actor
 from sidecar.http import written
 from sidecar.openapi import READ, WRITE, responses
 from sidecar.reads import read
-from toolkit.db import UnitOfWork
 from toolkit.entities import AuditEntry, Transaction, TransactionCreate
+from toolkit.reads import Reads
 from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.services import TransactionService
 from toolkit.settings import Settings
@@ -28,13 +29,10 @@ from toolkit.settings import Settings
 )
 @inject
 async def list_transactions(
-    request: Request[Any, Any, Any],
-    transactions: Injected[TransactionRepository],
-    uow: Injected[UnitOfWork],
-    settings: Injected[Settings],
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
+) -> ASGIResponse:
     """The ledger, filtered and paged like /v1/accounts."""
-    return await read(request, transactions, uow, settings)
+    return await read(request, TransactionRepository, reads, settings)
 
 
 @post(
@@ -48,7 +46,7 @@ async def post_transactions(
     request: Request[Any, Any, Any],
     data: JSONBody[TransactionCreate | list[TransactionCreate]],
     service: Injected[TransactionService],
-) -> Response[bytes]:
+) -> ASGIResponse:
     """Balances move in the same database transaction; an overdraft or a closed account refuses all (409)."""
     many = isinstance(data, list)
     posted = await service.post_many(data if isinstance(data, list) else [data], actor=actor(request))
@@ -63,13 +61,10 @@ async def post_transactions(
 )
 @inject
 async def list_audit(
-    request: Request[Any, Any, Any],
-    audit: Injected[AuditRepository],
-    uow: Injected[UnitOfWork],
-    settings: Injected[Settings],
-) -> Response[bytes]:
+    request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
+) -> ASGIResponse:
     """Who changed what and when: one row per change made through a service."""
-    return await read(request, audit, uow, settings)
+    return await read(request, AuditRepository, reads, settings)
 
 
 ROUTES = [list_transactions, post_transactions, list_audit]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, get
 from litestar.params import FromQuery
+from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
@@ -32,9 +33,7 @@ def moment(name: str, raw: str | None) -> datetime | None:
         raise GrammarError(f"{name}={raw}: expected an ISO date or timestamp, e.g. 2025-01-31") from None
 
 
-def answer(
-    request: Request[Any, Any, Any], rows: list[dict[str, Any]], columns: list[str]
-) -> Response[bytes]:
+def answer(request: Request[Any, Any, Any], rows: list[dict[str, Any]], columns: list[str]) -> ASGIResponse:
     return rows_response(rows, columns, wanted(request))
 
 
@@ -48,15 +47,14 @@ def answer(
 async def account_metrics(
     request: Request[Any, Any, Any],
     metrics: Injected[MetricsService],
-    accounts: Injected[AccountRepository],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
-) -> Response[bytes]:
+) -> ASGIResponse:
     """`group_by=status,plan` plus any read filter (e.g. `country=eq.DE`)."""
     query = parse_read(request.query_params.multi_items(), extra=["group_by"])
     group_by = [g for g in query.extra.get("group_by", "").split(",") if g]
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.accounts_by(group_by, *conditions(accounts, query))
+    rows = await metrics.accounts_by(group_by, *conditions(AccountRepository, query))
     return answer(request, rows, [*group_by, "count", "total_balance"])
 
 
@@ -73,7 +71,7 @@ async def signup_metrics(
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
     bucket: FromQuery[str] = "day",
-) -> Response[bytes]:
+) -> ASGIResponse:
     """`bucket=day|week|month&from=2025-01-01&to=2025-01-31`; every bucket is present, empty ones as 0."""
     params = request.query_params
     await uow.limit_statement_time(settings.statement_timeout_ms)
@@ -95,7 +93,7 @@ async def transaction_metrics(
     settings: Injected[Settings],
     bucket: FromQuery[str] = "day",
     group_by: FromQuery[str | None] = None,
-) -> Response[bytes]:
+) -> ASGIResponse:
     """`bucket=day|week|month&group_by=kind&from=...&to=...`."""
     if group_by not in (None, "", "kind"):
         raise GrammarError(f"group_by={group_by}: transactions can be grouped by kind only")

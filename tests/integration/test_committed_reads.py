@@ -1,48 +1,90 @@
-"""The single-statement read outside a transaction: the same entity as the session's read, and the pooled
-connection it borrowed goes back ready for transactions."""
+"""The lean read side: the same values as the session's read, one statement outside any transaction, on a pool
+of its own that reuses its connections, replaces lost ones and never hangs when it is exhausted."""
 
 from __future__ import annotations
 
+import asyncio
+
+import psycopg
 import pytest
 
-from tests.integration.conftest import ACTOR
-from toolkit.db import Database
-from toolkit.errors import NotFound
+from tests.conftest import libpq
+from toolkit.errors import DatabaseUnavailable, NotFound
+from toolkit.pool import ConnectionPool
+from toolkit.reads import Reads
 from toolkit.repositories import AccountRepository
-from toolkit.services import AccountService
 
 
-async def test_a_committed_read_gives_the_same_typed_entity_as_a_read_in_the_session(container, new_account):
+async def test_a_committed_read_gives_the_values_the_session_reads(container, new_account):
     created = await new_account(plan="pro")
+    reads = await container.get(Reads)
+    row = await reads.get(AccountRepository, created.id)
     async with container.enter_scope() as scope:
-        accounts = await scope.get(AccountRepository)
-        committed = await accounts.get_committed(created.id)
-        assert committed == await accounts.get(created.id)
-    assert committed.plan is created.plan and committed.status is created.status
-    async with container.enter_scope() as scope:
-        with pytest.raises(NotFound, match="999999"):
-            await (await scope.get(AccountRepository)).get_committed(999999)
+        assert row == (await (await scope.get(AccountRepository)).get(created.id)).to_dict()
+    assert row["plan"] == "pro" and row["version"] == 1
+    with pytest.raises(NotFound, match="999999"):
+        await reads.get(AccountRepository, 999999)
 
 
-async def test_connections_go_back_to_the_pool_in_transaction_mode(container, new_account, run):
-    created = await new_account()
-    for _ in range(3):
-        async with container.enter_scope() as scope:
-            await (await scope.get(AccountRepository)).get_committed(created.id)
-    database = await container.get(Database)
-    async with database.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        assert raw.driver_connection is not None and not raw.driver_connection.autocommit
+async def test_the_pool_reuses_a_connection_and_runs_outside_any_transaction(database_url):
+    pool = ConnectionPool(libpq(database_url), max_size=2, wait_s=1)
+    try:
+        async with pool.connection() as first:
+            status = await (await first.execute("select pg_current_xact_id_if_assigned()")).fetchone()
+            assert first.autocommit and status == (None,)
+        async with pool.connection() as second:
+            assert second is first
+    finally:
+        await pool.close()
 
-    async def abandoned_change() -> None:
-        async with container.enter_scope() as scope:
-            service = await scope.get(AccountService)
-            async with service.uow.atomic():
-                await service.accounts.update(created.id, {"full_name": "Never Saved"})
-                raise RuntimeError("abandon the change")
 
-    with pytest.raises(RuntimeError):
-        await abandoned_change()
-    assert (await run(AccountService, lambda s: s.get(created.id))).full_name == created.full_name
-    changed = await run(AccountService, lambda s: s.update(created.id, {"plan": "pro"}, actor=ACTOR))
-    assert changed.version == 2
+async def test_a_lost_connection_is_replaced_and_takes_the_idle_ones_with_it(database_url):
+    pool = ConnectionPool(libpq(database_url), max_size=3, wait_s=1)
+    try:
+        async with pool.connection() as a, pool.connection() as b:
+            pids = {a.info.backend_pid, b.info.backend_pid}
+        with psycopg.connect(libpq(database_url), autocommit=True) as admin:
+            admin.execute("select pg_terminate_backend(pid) from unnest(%s::int[]) pid", (list(pids),))
+        with pytest.raises(psycopg.OperationalError):
+            async with pool.connection() as dead:
+                await dead.execute("select 1")
+        assert pool.idle == [] and pool.size == 0
+        async with pool.connection() as fresh:
+            assert (await (await fresh.execute("select 1")).fetchone()) == (1,)
+            assert fresh.info.backend_pid not in pids
+    finally:
+        await pool.close()
+
+
+async def test_a_full_pool_hands_connections_over_in_turn_and_refuses_after_its_wait(database_url):
+    pool = ConnectionPool(libpq(database_url), max_size=1, wait_s=0.2)
+    try:
+        async with pool.connection():
+            with pytest.raises(DatabaseUnavailable, match="no database connection became free"):
+                async with pool.connection():
+                    pass
+        pool.wait_s = 10
+
+        async def one(n: int) -> int:
+            async with pool.connection() as connection:
+                return (await (await connection.execute("select %s::int", (n,))).fetchone())[0]  # type: ignore[index]
+
+        assert await asyncio.gather(*(one(n) for n in range(5))) == list(range(5))
+        assert pool.size == 1
+    finally:
+        await pool.close()
+
+
+async def test_a_request_cancelled_while_waiting_for_a_connection_leaves_none_behind(database_url):
+    pool = ConnectionPool(libpq(database_url), max_size=1, wait_s=10)
+    try:
+        async with pool.connection() as held:
+            waiting = asyncio.create_task(pool.acquire())
+            await asyncio.sleep(0.01)
+            waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        async with pool.connection() as again:
+            assert again is held and pool.size == 1
+    finally:
+        await pool.close()

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import anyio
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from sidecar import create_app
 from toolkit.services import ApiKeyService
@@ -58,15 +57,19 @@ def read_key(settings: Any, scope: str = "read") -> str:
 
 @pytest.fixture(scope="module")
 def client(settings: Any) -> Iterator[TestClient[Any]]:
-    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        STATEMENTS.append(statement)
+    """The app, with every statement sent through psycopg captured (the session's and the lean reads')."""
+    execute = psycopg.AsyncCursor.execute
 
-    event.listen(Engine, "before_cursor_execute", capture)
+    async def capture(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        STATEMENTS.append(query if isinstance(query, str) else repr(query))
+        return await execute(cursor, query, *args, **kwargs)
+
+    psycopg.AsyncCursor.execute = capture  # type: ignore[method-assign]
     try:
         with TestClient(app=create_app(settings)) as test_client:
             yield test_client
     finally:
-        event.remove(Engine, "before_cursor_execute", capture)
+        psycopg.AsyncCursor.execute = execute  # type: ignore[method-assign]
 
 
 @pytest.fixture

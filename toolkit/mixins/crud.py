@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-import msgspec
 from msgspec import Struct
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database
@@ -42,12 +41,14 @@ class CRUDMixin(Generic[M, E, U]):
         assert isinstance(table, Table)
         return table
 
-    def column(self, name: str) -> ColumnElement[Any]:
+    @classmethod
+    def column(cls, name: str) -> ColumnElement[Any]:
         """The model's column called `name`; anything else is refused, so names never come from input."""
-        if name not in self.table.c:
-            known = ", ".join(self.table.c.keys())
-            raise ValidationFailed(Issue(None, name, f"{self.name} has no column {name!r} (known: {known})"))
-        return self.table.c[name]
+        columns = cls.model.__table__.c
+        if name not in columns:
+            known = ", ".join(columns.keys())
+            raise ValidationFailed(Issue(None, name, f"{cls.name} has no column {name!r} (known: {known})"))
+        return columns[name]
 
     def _get_query(self, *args: ColumnElement[bool], **kwargs: Any) -> Select[Any]:
         """Rows matching SQL conditions (`args`) and equality filters (`kwargs`; a list means IN)."""
@@ -86,26 +87,6 @@ class CRUDMixin(Generic[M, E, U]):
         if row is None:
             raise NotFound(self.name, id)
         return self.to_entity(row)
-
-    async def get_committed(self, id: int) -> E:
-        """The row as last committed, read in one statement outside the scope's transaction (the fast
-        path for a single-row read that needs no consistency with other reads)."""
-        row = await self.first_committed(
-            "id", lambda: self._get_query(self.table.c.id == bindparam("id")), id=id
-        )
-        if row is None:
-            raise NotFound(self.name, id)
-        return msgspec.convert(row, self.entity)  # type: ignore[return-value]
-
-    async def first_committed(
-        self, name: str, build: Callable[[], Select[Any]], **params: Any
-    ) -> dict[str, Any] | None:
-        """The first row of `build()` (compiled once per repository class and `name`), read as last committed
-        on a connection of its own, so the scope's session holds no connection for it."""
-        sql, names = _compiled(self, name, build)
-        async with self.database.autocommit() as connection:
-            row = await (await connection.execute(sql, params)).fetchone()
-        return None if row is None else dict(zip(names, row, strict=True))
 
     async def get_for_update(self, id: int) -> E:
         """The row, locked until the end of the transaction, so a check-then-write cannot race."""
@@ -167,19 +148,3 @@ class CRUDMixin(Generic[M, E, U]):
         before = await self.get_for_update(id)
         await self.session.execute(self.table.delete().where(self.table.c.id == id))
         return before
-
-
-_COMPILED: dict[tuple[type[Any], str], tuple[str, builtins.list[str]]] = {}
-
-
-def _compiled(
-    repository: CRUDMixin[Any, Any, Any], name: str, build: Callable[[], Select[Any]]
-) -> tuple[str, builtins.list[str]]:
-    """A repository's query compiled for the driver once: (SQL with named parameters, column names)."""
-    found = _COMPILED.get((type(repository), name))
-    if found is None:
-        query = build()
-        sql = str(query.compile(dialect=repository.database.engine.dialect))
-        found = sql, list(query.selected_columns.keys())
-        _COMPILED[(type(repository), name)] = found
-    return found

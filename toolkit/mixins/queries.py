@@ -86,12 +86,9 @@ class ApiKeyQueries(CRUDMixin[ApiKeyModel, e.ApiKey, e.ApiKeyUpdate]):
 
     async def find_active_with_hash(self, digest: str) -> tuple[e.ApiKey, str] | None:
         """The active key stored under `digest`, with the stored hash (for a constant-time compare)."""
-        row = await self.first_committed(
-            "active by hash",
-            lambda: self._get_query(self.table.c.revoked_at.is_(None), secret_hash=bindparam("digest")),
-            digest=digest,
-        )
-        return None if row is None else (msgspec.convert(row, e.ApiKey), row["secret_hash"])
+        query = self._get_query(self.table.c.revoked_at.is_(None), secret_hash=digest)
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (self.to_entity(row), row.secret_hash)
 
     async def announce_revocation(self) -> None:
         """Tell every listening process, when this transaction commits, to forget the keys it cached."""

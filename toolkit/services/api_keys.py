@@ -76,7 +76,8 @@ class ApiKeyService:
             return cached
         await self.cache.listen()
         epoch = self.cache.epoch
-        row = await self.keys.find_active_with_hash(digest)
+        async with self.uow.atomic():  # ends at once, so the request holds no connection while it reads
+            row = await self.keys.find_active_with_hash(digest)
         if row is None or not hmac.compare_digest(row[1], digest):
             return None
         self.cache.put(digest, row[0], epoch)

@@ -1,0 +1,85 @@
+"""The lean read side: rows as last committed, each read one statement on the database's autocommit pool.
+
+No session, no transaction and no ORM objects: what the sidecar answers its GETs with (a read model, as views
+have). Each query is built by SQLAlchemy from the model once per shape (its `key`) and compiled for the
+driver; a call binds only the values, by name, and psycopg prepares the statements it sees often.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, Table, bindparam, select
+
+from toolkit.db import Database
+from toolkit.errors import NotFound
+
+if TYPE_CHECKING:
+    from toolkit.mixins.crud import CRUDMixin
+
+Compiled = tuple[str, list[str]]
+Row = tuple[Any, ...]
+MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
+_COMPILED: dict[Hashable, Compiled] = {}
+
+
+def compiled(database: Database, key: Hashable, build: Callable[[], Select[Any]]) -> Compiled:
+    """`build()` compiled for the driver, once per `key`: (SQL with %(name)s parameters, column names)."""
+    found = _COMPILED.get(key)
+    if found is None:
+        query = build()
+        found = str(query.compile(dialect=database.engine.dialect)), list(query.selected_columns.keys())
+        if len(_COMPILED) >= MAX_SHAPES:
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
+
+
+async def fetch(
+    database: Database,
+    key: Hashable,
+    build: Callable[[], Select[Any]],
+    params: Mapping[str, Any],
+) -> tuple[list[str], list[Row]]:
+    """The column names and rows of one read outside any transaction."""
+    sql, names = compiled(database, key, build)
+    return names, await database.read(sql, params)
+
+
+def table_of(repository: type[CRUDMixin[Any, Any, Any]]) -> Table:
+    table = repository.model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+class Reads:
+    """Committed reads of any model, named by its repository class; one per container, no session needed."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def get(self, repository: type[CRUDMixin[Any, Any, Any]], id: int) -> dict[str, Any]:
+        """The row with this id as {field: value} over its entity's fields; NotFound when there is none."""
+        table = table_of(repository)
+        names, rows = await fetch(
+            self.database,
+            (repository, "get"),
+            lambda: select(*(table.c[f] for f in repository.entity.__struct_fields__)).where(
+                table.c.id == bindparam("id")
+            ),
+            {"id": id},
+        )
+        if not rows:
+            raise NotFound(repository.name, id)
+        return dict(zip(names, rows[0], strict=True))
+
+    async def rows(
+        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
+    ) -> list[Row]:
+        """Every row of `build()` (compiled once per `key`), as tuples in its column order."""
+        return (await fetch(self.database, key, build, params))[1]
+
+    async def value(self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]) -> Any:
+        """The first column of the first row of `build()` (e.g. a count)."""
+        return (await fetch(self.database, key, build, params))[1][0][0]
