@@ -183,6 +183,41 @@ def test_insert_frame_refuses_an_email_that_exists(seeded):
         )
 
 
+def test_insert_frame_names_every_row_whose_email_is_taken_and_loads_nothing(seeded):
+    before = counts(seeded)
+    frame = pd.DataFrame(
+        {
+            "email": ["fresh@example.com", "user3@example.com", "other@example.com", "User1@example.com"],
+            "full_name": ["F", "Dup3", "O", "Dup1"],
+            "country": ["DE"] * 4,
+        }
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        seeded.accounts.insert_frame(frame)
+    named = {(i.row, i.field, i.reason) for i in caught.value.issues}
+    assert named == {
+        (1, "email", "'user3@example.com' already belongs to account 4"),
+        (3, "email", "'user1@example.com' already belongs to account 2"),
+    }
+    assert counts(seeded) == before
+
+
+def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa):
+    qa.sql("alter table accounts alter column id set increment by 3", write=True)
+    try:
+        report = qa.accounts.insert_frame(
+            pd.DataFrame({"email": ["a@example.com", "b@example.com"], "full_name": "A", "country": "DE"})
+        )
+    finally:
+        qa.sql("alter table accounts alter column id set increment by 1", write=True)
+    assert report.ids == [1, 4]
+    df = qa.accounts.frame(order_by="id")
+    assert df["id"].tolist() == [1, 4] and df["email"].tolist() == ["a@example.com", "b@example.com"]
+    audit = qa.audit.frame(action="create")
+    assert sorted(audit["entity_id"]) == [1, 4]
+    assert audit.set_index("entity_id").loc[4, "changes"]["email"] == {"old": None, "new": "b@example.com"}
+
+
 def test_post_frame_moves_balances_in_posting_order_all_or_nothing(seeded):
     before = seeded.accounts.frame().set_index("id")["balance"]
     ok = pd.DataFrame(

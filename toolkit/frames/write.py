@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.frames.read import driver_connection
@@ -39,8 +42,16 @@ async def copy_into_temp(
         sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items()
     )
     await conn.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(sql.Identifier(name), cols))
-    payload = csv_bytes(frame[list(columns)])
-    statement = sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv)").format(sql.Identifier(name))
+    await copy_rows(session, name, frame[list(columns)])
+
+
+async def copy_rows(session: AsyncSession, table: str, frame: pd.DataFrame) -> None:
+    """COPY `frame` into `table`, column by column by name (the table's defaults fill the rest)."""
+    conn = await driver_connection(session)
+    payload = csv_bytes(frame)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
     async with conn.cursor().copy(statement) as copy:
         view = memoryview(payload)
         for start in range(0, len(view), 1 << 20):
@@ -134,27 +145,63 @@ async def apply_updates(
     return ids
 
 
+async def reserve_ids(session: AsyncSession, table: Table, count: int) -> Ids:
+    """`count` new ids drawn from `table`'s id sequence in one statement, in drawing order."""
+    seq = (await fetch(session, "SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}))[0][0]
+    statement = sql.SQL(
+        """
+        WITH drawn AS (SELECT nextval({seq}::regclass) AS id FROM generate_series(1, %(n)s))
+        SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL
+                                      ELSE string_agg(id::text, ',') END
+        FROM drawn
+        """
+    ).format(seq=sql.Literal(seq))
+    [(low, high, listed)] = await fetch(session, statement.as_string(), {"n": count})
+    return Ids(int(low), int(high), listed)
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Ids drawn from a sequence: `low..high` when contiguous (the usual case), else listed as text."""
+
+    low: int
+    high: int
+    listed: str | None = None
+
+    def values(self) -> np.ndarray:
+        if self.listed is None:
+            return np.arange(self.low, self.high + 1, dtype=np.int64)
+        return np.array(self.listed.split(","), dtype=np.int64)
+
+    def condition(self, column: sql.Composable) -> tuple[sql.Composable, dict[str, Any]]:
+        """`column` is one of these ids: a range test when contiguous, which the id index answers."""
+        if self.listed is None:
+            test = sql.SQL("{} BETWEEN %(low)s AND %(high)s").format(column)
+            return test, {"low": self.low, "high": self.high}
+        test = sql.SQL("{} = ANY(string_to_array(%(ids)s, ',')::bigint[])").format(column)
+        return test, {"ids": self.listed}
+
+
 async def insert_rows(
     session: AsyncSession, spec: FrameSpec, rows: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
-    """INSERT every row (in frame order) and one audit row each. Returns the new ids."""
+    """COPY every row straight into the table (ids drawn up front, in frame order), then one audit row
+    each, built from the rows just written. Returns the new ids.
+
+    No temporary table and no INSERT ... SELECT: COPY writes the table in batches, which costs less than
+    inserting row by row. The drawn ids are ours alone, so the rows holding them are exactly ours.
+    """
     names = [n for n in spec.editable if n in rows.columns]
-    ordered = rows[names].assign(ord=range(len(rows)))
-    await copy_into_temp(session, "qa_new", temp_columns(spec, names, {"ord": "bigint"}), ordered)
-    cols = sql.SQL(", ").join(map(sql.Identifier, names))
+    ids = await reserve_ids(session, spec.table, len(rows))
+    drawn = ids.values()
+    await copy_rows(session, spec.table.name, rows[names].assign(**{spec.key: drawn})[[spec.key, *names]])
+    mine, params = ids.condition(sql.SQL("t.{}").format(sql.Identifier(spec.key)))
     statement = sql.SQL(
         """
-        WITH ins AS (
-            INSERT INTO {table} AS ins ({cols}) SELECT {cols} FROM qa_new ORDER BY ord
-            RETURNING id, {audit} AS changes
-        ), audited AS (
-            INSERT INTO audit_log (actor, action, entity, entity_id, changes)
-            SELECT %(actor)s, 'create', %(entity)s, id, changes FROM ins
-            RETURNING entity_id
-        )
-        SELECT coalesce(array_agg(entity_id ORDER BY entity_id), '{{}}') FROM audited
+        INSERT INTO audit_log (actor, action, entity, entity_id, changes)
+        SELECT %(actor)s, 'create', %(entity)s, t.id, {audit} FROM {table} t WHERE {mine} ORDER BY t.id
         """
-    ).format(table=sql.Identifier(spec.table.name), cols=cols, audit=_audit_json(names, None, "ins"))
-    found = await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})
-    ids: list[int] = found[0][0]  # ids follow `ord`: they are drawn in that order
-    return ids
+    ).format(table=sql.Identifier(spec.table.name), mine=mine, audit=_audit_json(names, None, "t"))
+    await fetch(session, statement.as_string(), {"actor": actor, "entity": entity} | params)
+    new_ids: list[int] = drawn.tolist()
+    return new_ids
