@@ -66,9 +66,6 @@ async def fetch(
     return await cursor.fetchall() if cursor.description else []
 
 
-VERSION = sql.SQL("""'"version":{"old":' || o.version || ',"new":' || t.version || '}'""")
-
-
 def temp_columns(spec: FrameSpec, names: list[str], extra: dict[str, str]) -> dict[str, str]:
     from sqlalchemy.dialects import postgresql
 
@@ -105,14 +102,21 @@ def _json_text(value: sql.Composable) -> sql.Composable:
     return sql.SQL("coalesce(to_json({})::text, 'null')").format(value)
 
 
+def returns_old_values(conn: Any) -> bool:
+    """Whether the server takes `RETURNING old.*` (PostgreSQL 18 and later)."""
+    version: int = conn.info.server_version
+    return version >= 180000
+
+
 async def apply_updates(
     session: AsyncSession, spec: FrameSpec, changes: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
     """Update only the changed cells of each row whose version still matches; audit each row. Returns ids.
 
-    `o` (the same table, joined in FROM) holds the statement's snapshot, so RETURNING sees old and new values
-    together and builds the audit there, with no second pass. A row changed since the snapshot has a new
-    version, so the UPDATE skips it and the caller sees fewer ids than rows.
+    RETURNING sees old and new values together and builds the audit there, with no second pass: through
+    `old.*` on PostgreSQL 18 and later, else through `o`, the same table joined in FROM (the statement's
+    snapshot). A row changed since the snapshot has a new version, so the UPDATE skips it and the caller
+    sees fewer ids than rows.
     """
     names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
     columns = temp_columns(spec, [spec.key, "version", *names], {f"ch_{n}": "boolean" for n in names})
@@ -124,12 +128,17 @@ async def apply_updates(
         )
         for n in names
     )
-    guard = sql.SQL(spec.update_guard or "TRUE")
+    returning_old = returns_old_values(await driver_connection(session))
+    old = "old" if returning_old else "o"
+    self_join = sql.SQL("" if returning_old else "JOIN {} o ON o.id = c.id").format(table)
+    version = sql.SQL("""'"version":{{"old":' || {}.version || ',"new":' || t.version || '}}'""").format(
+        sql.Identifier(old)
+    )
     statement = sql.SQL(
         """
         WITH upd AS (
             UPDATE {table} t SET {sets}, version = t.version + 1, updated_at = now()
-            FROM qa_changes c JOIN {table} o ON o.id = c.id
+            FROM qa_changes c {self_join}
             WHERE t.id = c.id AND t.version = c.version AND {guard}
             RETURNING t.id, {audit} AS changes
         ), audited AS (
@@ -139,7 +148,13 @@ async def apply_updates(
         )
         SELECT coalesce(array_agg(entity_id), '{{}}') FROM audited
         """
-    ).format(table=table, guard=guard, sets=sets, audit=_audit_json(names, "o", "c", "ch_", VERSION))
+    ).format(
+        table=table,
+        sets=sets,
+        self_join=self_join,
+        guard=sql.SQL(spec.update_guard or "TRUE"),
+        audit=_audit_json(names, old, "c", "ch_", version),
+    )
     rows = await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})
     ids: list[int] = rows[0][0]
     return ids
