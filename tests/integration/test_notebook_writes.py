@@ -164,6 +164,26 @@ def test_nan_in_required_fields_is_refused(qa):
         qa.accounts.insert_frame(frame)
 
 
+def test_nan_amount_in_a_float_column_is_named_not_a_crash(seeded):
+    frame = pd.DataFrame({"account_id": [1, 2], "kind": ["deposit", "deposit"], "amount": [5.25, np.nan]})
+    with pytest.raises(ValidationFailed, match="row 1, field 'amount': is required"):
+        seeded.transactions.post_frame(frame)
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [["5", "-100.25"], [5, -1], pd.array([5, -1], dtype="Int64")],
+    ids=["text", "whole numbers", "nullable integers"],
+)
+def test_post_frame_takes_amounts_as_text_and_whole_numbers(seeded, amounts):
+    report = seeded.transactions.post_frame(
+        pd.DataFrame({"account_id": [1, 1], "kind": ["deposit", "withdrawal"], "amount": amounts})
+    )
+    assert report.inserted == 2
+    posted = seeded.transactions.frame(order_by="id")["amount"].tolist()[-2:]
+    assert posted == [Decimal(str(a)) for a in amounts]
+
+
 def test_insert_frame_fills_defaults_and_audits_each_row(qa):
     report = qa.accounts.insert_frame(
         pd.DataFrame(
