@@ -220,6 +220,11 @@ def test_insert_frame_names_every_row_whose_email_is_taken_and_loads_nothing(see
         (3, "email", "'user1@example.com' already belongs to account 2"),
     }
     assert counts(seeded) == before
+    frame.loc[0, "country"] = "Narnia"
+    with pytest.raises(ValidationFailed) as caught:
+        seeded.accounts.insert_frame(frame)
+    assert {(i.row, i.field) for i in caught.value.issues} == {(0, "country"), (1, "email"), (3, "email")}
+    assert counts(seeded) == before
 
 
 def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa):

@@ -101,7 +101,7 @@ class AccountFrameService(FrameReads):
             reopen = closed & changed.get("ch_status", False) & (changed["status"] != "closed").to_numpy()
             issues.add(changed.index[reopen], "status", "a closed account cannot be reopened")
             issues.add(changed.index[closed & ~reopen], None, "the account is closed; it cannot be changed")
-        if look_up_emails:
+        if look_up_emails or issues.parts:  # a refused frame names its taken emails in the same error
             await self._emails_taken(plan, issues)
 
     async def _emails_taken(self, plan: Plan, issues: Issues) -> None:
@@ -175,8 +175,8 @@ class AccountFrameService(FrameReads):
         """Load new accounts in bulk (rows must not have ids); all or nothing."""
         if "id" in frame.columns and frame["id"].notna().any():
             raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
-        # Emails already taken are not looked up first: the unique index refuses them, and apply() then
-        # names every such row. A million-email lookup would otherwise be paid by every load that is fine.
+        # A valid frame's emails are not looked up first: the unique index refuses a taken one, and apply()
+        # then names every such row. Otherwise a million-email lookup would be paid by every good load.
         return await self.apply(await self._plan(frame, look_up_emails=False), actor=actor)
 
 
