@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+
+from toolkit.frames import write
 
 AWKWARD = 'Zoë "Z" O\'Neil \\ tab\there'
 
 
-def test_frame_writes_audit_exact_old_and_new_values(qa):
+@pytest.fixture(params=["returning old", "self-join"])
+def old_values(request, monkeypatch):
+    """Both ways an update reads the values it replaces: `RETURNING old.*` (PostgreSQL 18+) and the
+    self-join older servers need."""
+    if request.param == "self-join":
+        monkeypatch.setattr(write, "returns_old_values", lambda conn: False)
+    return request.param
+
+
+def test_frame_writes_audit_exact_old_and_new_values(qa, old_values):
     report = qa.accounts.insert_frame(
         pd.DataFrame({"email": ["z@example.com"], "full_name": [AWKWARD], "country": ["IE"]})
     )

@@ -164,6 +164,26 @@ def test_nan_in_required_fields_is_refused(qa):
         qa.accounts.insert_frame(frame)
 
 
+def test_nan_amount_in_a_float_column_is_named_not_a_crash(seeded):
+    frame = pd.DataFrame({"account_id": [1, 2], "kind": ["deposit", "deposit"], "amount": [5.25, np.nan]})
+    with pytest.raises(ValidationFailed, match="row 1, field 'amount': is required"):
+        seeded.transactions.post_frame(frame)
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [["5", "-100.25"], [5, -1], pd.array([5, -1], dtype="Int64")],
+    ids=["text", "whole numbers", "nullable integers"],
+)
+def test_post_frame_takes_amounts_as_text_and_whole_numbers(seeded, amounts):
+    report = seeded.transactions.post_frame(
+        pd.DataFrame({"account_id": [1, 1], "kind": ["deposit", "withdrawal"], "amount": amounts})
+    )
+    assert report.inserted == 2
+    posted = seeded.transactions.frame(order_by="id")["amount"].tolist()[-2:]
+    assert posted == [Decimal(str(a)) for a in amounts]
+
+
 def test_insert_frame_fills_defaults_and_audits_each_row(qa):
     report = qa.accounts.insert_frame(
         pd.DataFrame(
@@ -181,6 +201,46 @@ def test_insert_frame_refuses_an_email_that_exists(seeded):
         seeded.accounts.insert_frame(
             pd.DataFrame({"email": ["USER0@example.com"], "full_name": ["Dup"], "country": ["DE"]})
         )
+
+
+def test_insert_frame_names_every_row_whose_email_is_taken_and_loads_nothing(seeded):
+    before = counts(seeded)
+    frame = pd.DataFrame(
+        {
+            "email": ["fresh@example.com", "user3@example.com", "other@example.com", "User1@example.com"],
+            "full_name": ["F", "Dup3", "O", "Dup1"],
+            "country": ["DE"] * 4,
+        }
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        seeded.accounts.insert_frame(frame)
+    named = {(i.row, i.field, i.reason) for i in caught.value.issues}
+    assert named == {
+        (1, "email", "'user3@example.com' already belongs to account 4"),
+        (3, "email", "'user1@example.com' already belongs to account 2"),
+    }
+    assert counts(seeded) == before
+    frame.loc[0, "country"] = "Narnia"
+    with pytest.raises(ValidationFailed) as caught:
+        seeded.accounts.insert_frame(frame)
+    assert {(i.row, i.field) for i in caught.value.issues} == {(0, "country"), (1, "email"), (3, "email")}
+    assert counts(seeded) == before
+
+
+def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa):
+    qa.sql("alter table accounts alter column id set increment by 3", write=True)
+    try:
+        report = qa.accounts.insert_frame(
+            pd.DataFrame({"email": ["a@example.com", "b@example.com"], "full_name": "A", "country": "DE"})
+        )
+    finally:
+        qa.sql("alter table accounts alter column id set increment by 1", write=True)
+    assert report.ids == [1, 4]
+    df = qa.accounts.frame(order_by="id")
+    assert df["id"].tolist() == [1, 4] and df["email"].tolist() == ["a@example.com", "b@example.com"]
+    audit = qa.audit.frame(action="create")
+    assert sorted(audit["entity_id"]) == [1, 4]
+    assert audit.set_index("entity_id").loc[4, "changes"]["email"] == {"old": None, "new": "b@example.com"}
 
 
 def test_post_frame_moves_balances_in_posting_order_all_or_nothing(seeded):

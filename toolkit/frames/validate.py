@@ -71,9 +71,10 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         issues.where(present & typed.isna(), name, f"must be one of {', '.join(cats)}")
         return typed
     if pa.types.is_string(target):
-        if values.dtype == object:
-            issues.where(present & ~values.map(lambda v: isinstance(v, str)), name, "expected text")
-            values = values.where(values.map(lambda v: isinstance(v, str)))
+        if values.dtype == object and not all_text(values):
+            text = values.map(lambda v: isinstance(v, str))
+            issues.where(present & ~text, name, "expected text")
+            values = values.where(text)
         return values.astype(pd.StringDtype())
     if pa.types.is_int64(target):
         numbers = pd.to_numeric(values, errors="coerce")
@@ -93,9 +94,12 @@ def decimal_column(values: pd.Series, target: pa.DataType, name: str, issues: Is
     """Exact money: decimals pass, whole numbers and strings are parsed, floats must be exact at 2 places."""
     if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(values.dtype.pyarrow_dtype):
         array = pa.array(values.array)
+    elif all_text(values) or pd.api.types.is_integer_dtype(values.dtype):
+        # Text and whole numbers are exact as they stand: Arrow parses them, no Python per value.
+        array = pa.array(values.astype(pd.StringDtype()).array, pa.string())
     else:
         text = values.map(lambda v: None if pd.isna(v) else (f"{v:.2f}" if isinstance(v, float) else str(v)))
-        array = pa.array(text.tolist(), pa.string())
+        array = pa.array(text.tolist(), pa.string(), from_pandas=True)  # map() gives NaN for None
         exact = values.map(lambda v: not isinstance(v, float) or pd.isna(v) or round(v, 2) == v)
         issues.where(~exact, name, "has more than 2 decimal places")
     try:
@@ -109,6 +113,13 @@ def decimal_column(values: pd.Series, target: pa.DataType, name: str, issues: Is
             "expected an exact amount with at most 2 decimals",
         )
     return pd.Series(converted, index=values.index, dtype=pd.ArrowDtype(target))
+
+
+def all_text(values: pd.Series) -> bool:
+    """Whether every present cell is a str (pandas checks an object column in C, not per value here)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return True
+    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
 
 
 def _one_decimal(value: Any, target: pa.DataType) -> Any:

@@ -1,61 +1,16 @@
-"""Writes of many rows: COPY into a temporary table, then one set-based statement (with its audit rows)."""
+"""Writes of many rows, each audited: updates through a temporary table and one UPDATE, inserts by COPY."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg import sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from toolkit.frames.copy_in import bulk_connection, copy_into_temp, copy_rows, fetch, reserve_ids
 from toolkit.frames.read import driver_connection
 from toolkit.frames.validate import FrameSpec
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as PostgreSQL CSV: NULL unquoted-empty, empty strings quoted."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.cast(pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema]))
-    sink = io.BytesIO()
-    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False, batch_size=1 << 16))
-    return sink.getvalue()
-
-
-def _plain(t: pa.DataType) -> pa.DataType:
-    return pa.string() if pa.types.is_dictionary(t) or pa.types.is_large_string(t) else t
-
-
-async def copy_into_temp(
-    session: AsyncSession, name: str, columns: dict[str, str], frame: pd.DataFrame
-) -> None:
-    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `frame` (columns in that order) into it."""
-    conn = await driver_connection(session)
-    # Bulk joins, sorts and CTEs of a million rows spill to disk at the default 4MB; this lasts to commit.
-    await conn.execute("SET LOCAL work_mem = '256MB'")
-    cols = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items()
-    )
-    await conn.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(sql.Identifier(name), cols))
-    payload = csv_bytes(frame[list(columns)])
-    statement = sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv)").format(sql.Identifier(name))
-    async with conn.cursor().copy(statement) as copy:
-        view = memoryview(payload)
-        for start in range(0, len(view), 1 << 20):
-            await copy.write(view[start : start + (1 << 20)])
-
-
-async def fetch(
-    session: AsyncSession, statement: str, params: dict[str, Any] | None = None
-) -> list[tuple[Any, ...]]:
-    conn = await driver_connection(session)
-    cursor = await conn.execute(statement, params or {})
-    return await cursor.fetchall() if cursor.description else []
-
-
-VERSION = sql.SQL("""'"version":{"old":' || o.version || ',"new":' || t.version || '}'""")
 
 
 def temp_columns(spec: FrameSpec, names: list[str], extra: dict[str, str]) -> dict[str, str]:
@@ -94,14 +49,21 @@ def _json_text(value: sql.Composable) -> sql.Composable:
     return sql.SQL("coalesce(to_json({})::text, 'null')").format(value)
 
 
+def returns_old_values(conn: Any) -> bool:
+    """Whether the server takes `RETURNING old.*` (PostgreSQL 18 and later)."""
+    version: int = conn.info.server_version
+    return version >= 180000
+
+
 async def apply_updates(
     session: AsyncSession, spec: FrameSpec, changes: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
     """Update only the changed cells of each row whose version still matches; audit each row. Returns ids.
 
-    `o` (the same table, joined in FROM) holds the statement's snapshot, so RETURNING sees old and new values
-    together and builds the audit there, with no second pass. A row changed since the snapshot has a new
-    version, so the UPDATE skips it and the caller sees fewer ids than rows.
+    RETURNING sees old and new values together and builds the audit there, with no second pass: through
+    `old.*` on PostgreSQL 18 and later, else through `o`, the same table joined in FROM (the statement's
+    snapshot). A row changed since the snapshot has a new version, so the UPDATE skips it and the caller
+    sees fewer ids than rows.
     """
     names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
     columns = temp_columns(spec, [spec.key, "version", *names], {f"ch_{n}": "boolean" for n in names})
@@ -113,12 +75,17 @@ async def apply_updates(
         )
         for n in names
     )
-    guard = sql.SQL(spec.update_guard or "TRUE")
+    returning_old = returns_old_values(await driver_connection(session))
+    old = "old" if returning_old else "o"
+    self_join = sql.SQL("" if returning_old else "JOIN {} o ON o.id = c.id").format(table)
+    version = sql.SQL("""'"version":{{"old":' || {}.version || ',"new":' || t.version || '}}'""").format(
+        sql.Identifier(old)
+    )
     statement = sql.SQL(
         """
         WITH upd AS (
             UPDATE {table} t SET {sets}, version = t.version + 1, updated_at = now()
-            FROM qa_changes c JOIN {table} o ON o.id = c.id
+            FROM qa_changes c {self_join}
             WHERE t.id = c.id AND t.version = c.version AND {guard}
             RETURNING t.id, {audit} AS changes
         ), audited AS (
@@ -128,7 +95,13 @@ async def apply_updates(
         )
         SELECT coalesce(array_agg(entity_id), '{{}}') FROM audited
         """
-    ).format(table=table, guard=guard, sets=sets, audit=_audit_json(names, "o", "c", "ch_", VERSION))
+    ).format(
+        table=table,
+        sets=sets,
+        self_join=self_join,
+        guard=sql.SQL(spec.update_guard or "TRUE"),
+        audit=_audit_json(names, old, "c", "ch_", version),
+    )
     rows = await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})
     ids: list[int] = rows[0][0]
     return ids
@@ -137,24 +110,24 @@ async def apply_updates(
 async def insert_rows(
     session: AsyncSession, spec: FrameSpec, rows: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
-    """INSERT every row (in frame order) and one audit row each. Returns the new ids."""
+    """COPY every row straight into the table (ids drawn up front, in frame order), then one audit row
+    each, built from the rows just written. Returns the new ids.
+
+    No temporary table and no INSERT ... SELECT: COPY writes the table in batches, which costs less than
+    inserting row by row. The drawn ids are ours alone, so the rows holding them are exactly ours.
+    """
     names = [n for n in spec.editable if n in rows.columns]
-    ordered = rows[names].assign(ord=range(len(rows)))
-    await copy_into_temp(session, "qa_new", temp_columns(spec, names, {"ord": "bigint"}), ordered)
-    cols = sql.SQL(", ").join(map(sql.Identifier, names))
+    await bulk_connection(session)
+    ids = await reserve_ids(session, spec.table, len(rows))
+    drawn = ids.values()
+    await copy_rows(session, spec.table.name, rows[names].assign(**{spec.key: drawn})[[spec.key, *names]])
+    mine, params = ids.condition(sql.SQL("t.{}").format(sql.Identifier(spec.key)))
     statement = sql.SQL(
         """
-        WITH ins AS (
-            INSERT INTO {table} AS ins ({cols}) SELECT {cols} FROM qa_new ORDER BY ord
-            RETURNING id, {audit} AS changes
-        ), audited AS (
-            INSERT INTO audit_log (actor, action, entity, entity_id, changes)
-            SELECT %(actor)s, 'create', %(entity)s, id, changes FROM ins
-            RETURNING entity_id
-        )
-        SELECT coalesce(array_agg(entity_id ORDER BY entity_id), '{{}}') FROM audited
+        INSERT INTO audit_log (actor, action, entity, entity_id, changes)
+        SELECT %(actor)s, 'create', %(entity)s, t.id, {audit} FROM {table} t WHERE {mine} ORDER BY t.id
         """
-    ).format(table=sql.Identifier(spec.table.name), cols=cols, audit=_audit_json(names, None, "ins"))
-    found = await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})
-    ids: list[int] = found[0][0]  # ids follow `ord`: they are drawn in that order
-    return ids
+    ).format(table=sql.Identifier(spec.table.name), mine=mine, audit=_audit_json(names, None, "t"))
+    await fetch(session, statement.as_string(), {"actor": actor, "entity": entity} | params)
+    new_ids: list[int] = drawn.tolist()
+    return new_ids

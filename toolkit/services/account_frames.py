@@ -7,12 +7,13 @@ from collections.abc import Iterable
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Table
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Conflict, Issue, ValidationFailed
 from toolkit.frames import read, write
-from toolkit.frames.plan import Plan, Report, make_plan, refuse, without_invalid
+from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
 from toolkit.iso import COUNTRIES, CURRENCIES
 from toolkit.models import AccountModel
@@ -79,23 +80,29 @@ class AccountFrameService(FrameReads):
 
     async def diff(self, frame: pd.DataFrame) -> Plan:
         """Compare an (edited) frame with the database. Writes nothing."""
+        return await self._plan(frame, look_up_emails=True)
+
+    async def _plan(self, frame: pd.DataFrame, *, look_up_emails: bool) -> Plan:
         issues = Issues()
         clean = check_frame(frame, ACCOUNTS, issues, inserting=True)
         ids = clean["id"].dropna().astype("int64").unique().tolist() if "id" in clean else []
         current = await read.read_frame(self.accounts.session, self.table, read.with_ids(self.table, ids))
         plan = make_plan("account", clean, current.set_index("id", drop=False), ACCOUNTS, issues)
-        await self._account_rules(plan, current.set_index("id"), issues)
+        await self._account_rules(plan, current.set_index("id"), issues, look_up_emails)
         plan.invalid = issues.frame()
         return plan
 
-    async def _account_rules(self, plan: Plan, current: pd.DataFrame, issues: Issues) -> None:
+    async def _account_rules(
+        self, plan: Plan, current: pd.DataFrame, issues: Issues, look_up_emails: bool
+    ) -> None:
         changed = plan.changes
         if len(changed):
             closed = current.loc[changed["id"].to_numpy(), "status"].to_numpy() == "closed"
             reopen = closed & changed.get("ch_status", False) & (changed["status"] != "closed").to_numpy()
             issues.add(changed.index[reopen], "status", "a closed account cannot be reopened")
             issues.add(changed.index[closed & ~reopen], None, "the account is closed; it cannot be changed")
-        await self._emails_taken(plan, issues)
+        if look_up_emails or issues.parts:  # a refused frame names its taken emails in the same error
+            await self._emails_taken(plan, issues)
 
     async def _emails_taken(self, plan: Plan, issues: Issues) -> None:
         """New or changed emails already used by another account (the unique index would refuse them)."""
@@ -116,11 +123,24 @@ class AccountFrameService(FrameReads):
             if email in owner and (pd.isna(id_) or int(id_) != owner[email]):
                 issues.add([label], "email", f"{email!r} already belongs to account {owner[email]}")
 
-    @retry_transient
     async def apply(
         self, plan: Plan, *, actor: str, skip_conflicts: bool = False, skip_invalid: bool = False
     ) -> Report:
         """Write a plan in ONE transaction, re-checking versions; refuse it whole on any problem."""
+        try:
+            return await self._write(plan, actor, skip_conflicts, skip_invalid)
+        except UniqueViolation as error:
+            if error.diag.constraint_name != "uq_accounts_email":
+                raise
+            # An email taken since diff() (or never looked up: insert_frame): name every such row.
+            issues = Issues()
+            await self._emails_taken(without_invalid(plan), issues)
+            if not issues.parts:
+                raise
+            raise ValidationFailed(issue_list(issues.frame())) from None
+
+    @retry_transient
+    async def _write(self, plan: Plan, actor: str, skip_conflicts: bool, skip_invalid: bool) -> Report:
         refuse(plan, skip_conflicts, skip_invalid)
         valid = without_invalid(plan)
         changes = valid.changes.loc[~valid.changes.index.isin(valid.conflicts["row"])]
@@ -155,7 +175,9 @@ class AccountFrameService(FrameReads):
         """Load new accounts in bulk (rows must not have ids); all or nothing."""
         if "id" in frame.columns and frame["id"].notna().any():
             raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
-        return await self.apply(await self.diff(frame), actor=actor)
+        # A valid frame's emails are not looked up first: the unique index refuses a taken one, and apply()
+        # then names every such row. Otherwise a million-email lookup would be paid by every good load.
+        return await self.apply(await self._plan(frame, look_up_emails=False), actor=actor)
 
 
 __all__ = ["ACCOUNTS", "AccountFrameService"]

@@ -8,7 +8,7 @@ import pandas as pd
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Issue, ValidationFailed
-from toolkit.frames import write
+from toolkit.frames import copy_in, write
 from toolkit.frames.plan import Report, issue_list
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
 from toolkit.models import TransactionModel
@@ -103,12 +103,12 @@ class TransactionFrameService(FrameReads):
         session = self.transactions.session
         async with self.uow.atomic():
             columns = write.temp_columns(POSTINGS, list(rows.columns), {"ord": "bigint"})
-            await write.copy_into_temp(session, "qa_post", columns, rows.assign(ord=range(len(rows))))
-            bad = await write.fetch(session, CHECK)
+            await copy_in.copy_into_temp(session, "qa_post", columns, rows.assign(ord=range(len(rows))))
+            bad = await copy_in.fetch(session, CHECK)
             if bad:
                 refuse_issues(issues_of(bad, labels))
-            ids = await write.fetch(session, POST, {"actor": actor})
-            await write.fetch(session, MOVE_BALANCES)
+            ids = await copy_in.fetch(session, POST, {"actor": actor})
+            await copy_in.fetch(session, MOVE_BALANCES)
         return Report("transaction", inserted=len(ids), updated=0, unchanged=0, ids=[r[0] for r in ids])
 
 

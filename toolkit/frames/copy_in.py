@@ -1,0 +1,108 @@
+"""Frames into PostgreSQL: COPY into a temporary table or straight into a table, and ids drawn up front."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from toolkit.frames.read import driver_connection
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as PostgreSQL CSV: NULL unquoted-empty, empty strings quoted."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.cast(pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema]))
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False, batch_size=1 << 16))
+    return sink.getvalue()
+
+
+def _plain(t: pa.DataType) -> pa.DataType:
+    return pa.string() if pa.types.is_dictionary(t) or pa.types.is_large_string(t) else t
+
+
+async def bulk_connection(session: AsyncSession) -> Any:
+    """The session's psycopg connection, with room for bulk work until the transaction ends."""
+    conn = await driver_connection(session)
+    # Bulk joins, sorts and CTEs of a million rows spill to disk at the default 4MB; this lasts to commit.
+    await conn.execute("SET LOCAL work_mem = '256MB'")
+    return conn
+
+
+async def copy_into_temp(
+    session: AsyncSession, name: str, columns: dict[str, str], frame: pd.DataFrame
+) -> None:
+    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `frame` (columns in that order) into it."""
+    conn = await bulk_connection(session)
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items()
+    )
+    await conn.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(sql.Identifier(name), cols))
+    await copy_rows(session, name, frame[list(columns)])
+
+
+async def copy_rows(session: AsyncSession, table: str, frame: pd.DataFrame) -> None:
+    """COPY `frame` into `table`, column by column by name (the table's defaults fill the rest)."""
+    conn = await driver_connection(session)
+    payload = csv_bytes(frame)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
+    async with conn.cursor().copy(statement) as copy:
+        view = memoryview(payload)
+        for start in range(0, len(view), 1 << 20):
+            await copy.write(view[start : start + (1 << 20)])
+
+
+async def fetch(
+    session: AsyncSession, statement: str, params: dict[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    conn = await driver_connection(session)
+    cursor = await conn.execute(statement, params or {})
+    return await cursor.fetchall() if cursor.description else []
+
+
+async def reserve_ids(session: AsyncSession, table: Table, count: int) -> Ids:
+    """`count` new ids drawn from `table`'s id sequence in one statement, in drawing order."""
+    seq = (await fetch(session, "SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}))[0][0]
+    statement = sql.SQL(
+        """
+        WITH drawn AS (SELECT nextval({seq}::regclass) AS id FROM generate_series(1, %(n)s))
+        SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 = count(*) THEN NULL
+                                      ELSE string_agg(id::text, ',') END
+        FROM drawn
+        """
+    ).format(seq=sql.Literal(seq))
+    [(low, high, listed)] = await fetch(session, statement.as_string(), {"n": count})
+    return Ids(int(low), int(high), listed)
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Ids drawn from a sequence: `low..high` when contiguous (the usual case), else listed as text."""
+
+    low: int
+    high: int
+    listed: str | None = None
+
+    def values(self) -> np.ndarray:
+        if self.listed is None:
+            return np.arange(self.low, self.high + 1, dtype=np.int64)
+        return np.array(self.listed.split(","), dtype=np.int64)
+
+    def condition(self, column: sql.Composable) -> tuple[sql.Composable, dict[str, Any]]:
+        """`column` is one of these ids: a range test when contiguous, which the id index answers."""
+        if self.listed is None:
+            test = sql.SQL("{} BETWEEN %(low)s AND %(high)s").format(column)
+            return test, {"low": self.low, "high": self.high}
+        test = sql.SQL("{} = ANY(string_to_array(%(ids)s, ',')::bigint[])").format(column)
+        return test, {"ids": self.listed}
