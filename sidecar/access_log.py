@@ -36,11 +36,16 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             key: Any = scope.get("state", {}).get("api_key")
-            log.info(
-                "%s %s %s %.1fms key=%s",
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-                key.name if key is not None else "-",
-            )
+            note(scope, status, started, key.name if key is not None else "-")
+
+
+def note(scope: HTTPScope, status: int, started: float, key_name: str) -> None:
+    """The access-log line of one answered request."""
+    log.info(
+        "%s %s %s %.1fms key=%s",
+        scope["method"],
+        scope["path"],
+        status,
+        (time.perf_counter() - started) * 1000,
+        key_name,
+    )

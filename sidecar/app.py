@@ -17,6 +17,7 @@ from sidecar.access_log import AccessLogMiddleware
 from sidecar.auth import OPEN, require_api_key
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.routes import accounts, health, ledger, metrics
+from sidecar.shortcut import AccountShortcut
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await container.close()
         log.info("shut down: in-flight requests finished, database pool closed")
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[*accounts.ROUTES, *ledger.ROUTES, *metrics.ROUTES, *health.ROUTES],
         middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
         before_request=require_api_key,
@@ -67,3 +68,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
+    app.asgi_handler = AccountShortcut(app.asgi_handler, container)  # in front of the router
+    return app

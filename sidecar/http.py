@@ -9,7 +9,7 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 
 from sidecar.errors import ApiError
-from sidecar.responses import rows_response, wanted
+from sidecar.responses import etag, rows_response, wanted
 from toolkit.entities import Entity
 from toolkit.errors import StaleVersion
 
@@ -19,10 +19,6 @@ T = TypeVar("T")
 def prefers(request: Request[Any, Any, Any], preference: str) -> bool:
     """True when the Prefer header asks for `preference` (e.g. `return=representation`)."""
     return any(p.strip() == preference for p in request.headers.get("prefer", "").split(","))
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 def if_match_version(request: Request[Any, Any, Any]) -> int | None:

@@ -23,7 +23,11 @@ Row = Mapping[str, Any]
 
 def wanted(request: Request[Any, Any, Any]) -> str:
     """The representation the Accept header asks for (JSON when it does not say); 406 otherwise."""
-    accept = request.headers.get("accept", "")
+    return media_for(request.headers.get("accept", ""))
+
+
+def media_for(accept: str) -> str:
+    """`wanted` for the text of an Accept header."""
     if not accept.strip():
         return JSON
     for choice in (OBJECT, CSV, JSON):
@@ -37,6 +41,10 @@ def wanted(request: Request[Any, Any, Any]) -> str:
         f"None of these media types are available: {accept}",
         hint=f"ask for {JSON}, {CSV} or {OBJECT}",
     )
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 def cell(value: Any) -> str:
@@ -86,3 +94,12 @@ def rows_response(
     else:
         content = msgspec.json.encode(rows)
     return ASGIResponse(body=content, status_code=status, media_type=media, headers=headers)
+
+
+def one_row_response(row: Row, accept: str, if_none_match: str) -> ASGIResponse:
+    """One row as an object (or CSV) with its version as ETag; 304 when `If-None-Match` names that ETag."""
+    tag = etag(row["version"])
+    if tag in if_none_match:
+        return ASGIResponse(status_code=304, headers={"ETag": tag})
+    media = media_for(accept)
+    return rows_response([row], list(row), OBJECT if media == JSON else media, headers={"ETag": tag})

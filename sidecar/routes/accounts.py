@@ -14,10 +14,10 @@ from wireup.integration.asgi import inject
 from sidecar.auth import actor
 from sidecar.errors import ApiError
 from sidecar.grammar import parse_read
-from sidecar.http import conditional, etag, prefers, written
+from sidecar.http import conditional, prefers, written
 from sidecar.openapi import ERRORS, READ, WRITE, ErrorBody, responses
 from sidecar.reads import read
-from sidecar.responses import JSON, OBJECT, rows_response, wanted
+from sidecar.responses import etag, one_row_response
 from toolkit.entities import Account, AccountCreate, AccountUpdate, changes_of
 from toolkit.reads import Reads
 from toolkit.repositories import AccountRepository
@@ -60,12 +60,8 @@ async def get_account(
 ) -> ASGIResponse:
     """`If-None-Match` with the current ETag answers 304 Not Modified."""
     account = await reads.get(AccountRepository, account_id)
-    tag = etag(account["version"])
-    if tag in request.headers.get("if-none-match", ""):
-        return ASGIResponse(status_code=304, headers={"ETag": tag})
-    media = wanted(request)
-    media = OBJECT if media == JSON else media
-    return rows_response([account], list(account), media, headers={"ETag": tag})
+    headers = request.headers
+    return one_row_response(account, headers.get("accept", ""), headers.get("if-none-match", ""))
 
 
 @post(

@@ -80,4 +80,5 @@ async def test_serve_answers_over_real_http_and_logs_the_key_name_never_its_secr
         assert listed.json() == [{"email": "e2e@example.com"}] and listed.headers["content-range"] == "0-0/1"
     log = server.stop()
     assert "POST /v1/accounts 201" in log and "key=e2e" in log
+    assert f"GET /v1/accounts/{account_id} 200" in log  # answered by the shortcut, logged the same way
     assert secret not in log and "country=eq.NL" not in log

@@ -1,0 +1,91 @@
+"""`GET /v1/accounts/{id}` answered before Litestar's routing (sidecar/shortcut.py) is the same answer the
+Litestar route gives, and everything the shortcut does not handle still gets the route's full answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from sidecar import create_app
+from sidecar.shortcut import AccountShortcut
+from tests.integration.http.conftest import make_key
+from toolkit.services import ApiKeyService
+
+VARIANTS = [
+    {},
+    {"Accept": "application/json"},
+    {"Accept": "application/vnd.pgrst.object+json"},
+    {"Accept": "text/csv"},
+    {"Accept": "*/*"},
+    {"If-None-Match": '"1"'},
+    {"If-None-Match": '"7"'},
+]
+
+
+@pytest.fixture
+async def answered(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the shortcut answered, request by request."""
+    seen: list[bool] = []
+    original = AccountShortcut.answer
+
+    async def spy(self: AccountShortcut, *args: Any) -> bool:
+        seen.append(await original(self, *args))
+        return seen[-1]
+
+    monkeypatch.setattr(AccountShortcut, "answer", spy)
+    return seen
+
+
+@pytest.fixture
+async def uncached(settings: Any) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The same app with the key cache off: every request goes through Litestar's route."""
+    async with AsyncTestClient(app=create_app(replace(settings, api_key_cache_s=0))) as client:
+        yield client
+
+
+def comparable(response: Any) -> tuple[int, bytes, dict[str, str]]:
+    headers = {k: v for k, v in response.headers.items() if k not in {"date", "server"}}
+    return response.status_code, response.content, headers
+
+
+@pytest.mark.parametrize("extra", VARIANTS, ids=[str(v) or "plain" for v in VARIANTS])
+async def test_the_shortcut_answers_exactly_as_the_route_does(
+    client, uncached, read_key, accounts, answered, extra
+):
+    url = f"/v1/accounts/{accounts[0]['id']}"
+    assert (await client.get(url, headers=read_key)).status_code == 200  # the key is now cached
+    shortcut = await client.get(url, headers=read_key | extra)
+    assert answered[-1] is True
+    route = await uncached.get(url, headers=read_key | extra)
+    assert answered[-1] is False
+    assert comparable(shortcut) == comparable(route)
+    assert shortcut.status_code in {200, 304}
+
+
+async def test_what_the_shortcut_does_not_handle_gets_the_routes_full_answer(
+    client, read_key, accounts, answered
+):
+    url = f"/v1/accounts/{accounts[0]['id']}"
+    assert (await client.get(url, headers=read_key)).status_code == 200
+    missing = await client.get("/v1/accounts/999999999", headers=read_key)
+    assert missing.status_code == 404 and missing.json()["message"]
+    unacceptable = await client.get(url, headers=read_key | {"Accept": "image/png"})
+    assert unacceptable.status_code == 406 and unacceptable.json()["code"] == "PGRST107"
+    unknown = await client.get(url, headers={"Authorization": "Bearer qa_not_a_key"})
+    assert unknown.status_code == 401
+    assert (await client.get(url)).status_code == 401
+    assert answered[-4:] == [False, False, False, False]
+
+
+async def test_a_key_revoked_in_this_process_is_refused_on_the_next_request(client, container, accounts):
+    headers = {"Authorization": f"Bearer {await make_key(container, 'poller', 'read')}"}
+    url = f"/v1/accounts/{accounts[0]['id']}"
+    assert (await client.get(url, headers=headers)).status_code == 200
+    assert (await client.get(url, headers=headers)).status_code == 200
+    async with container.enter_scope() as scope:
+        await (await scope.get(ApiKeyService)).revoke("poller", actor="test")
+    assert (await client.get(url, headers=headers)).status_code == 401
