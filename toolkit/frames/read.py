@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -46,19 +45,25 @@ def compile_query(session: AsyncSession, query: Select[Any]) -> tuple[str, dict[
     return str(compiled), params
 
 
+def wire_schema(table: Table, query: Select[Any]) -> pa.Schema:
+    """The Arrow schema reads produce: text as large_string, what pandas' string dtype holds (no cast)."""
+    schema = arrow_schema(table, [c.name for c in query.selected_columns])
+    return pa.schema(f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in schema)
+
+
 def parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
     options = pacsv.ConvertOptions(
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
     read = pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False)
-    return pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
+    return pacsv.read_csv(pa.BufferReader(data), read_options=read, convert_options=options)
 
 
 async def arrow_blocks(
     session: AsyncSession, table: Table, query: Select[Any], block_rows: int
 ) -> AsyncIterator[pa.Table]:
     """The query's rows as Arrow tables of at most `block_rows` rows, each parsed as soon as it arrives."""
-    schema = arrow_schema(table, [c.name for c in query.selected_columns])
+    schema = wire_schema(table, query)
     sql, params = compile_query(session, query)
     conn = await driver_connection(session)
     loop = asyncio.get_running_loop()
@@ -82,7 +87,7 @@ async def read_arrow(
         if progress is not None:
             progress(part.num_rows)
     if not parts:
-        return arrow_schema(table, [c.name for c in query.selected_columns]).empty_table()
+        return wire_schema(table, query).empty_table()
     return pa.concat_tables(parts)
 
 
