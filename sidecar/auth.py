@@ -26,7 +26,12 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="queaccount"'}
 
 
 def bearer_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
+    return secret_of(connection.headers.get("authorization", ""))
+
+
+def secret_of(authorization: str) -> str | None:
+    """The key in an `Authorization: Bearer <key>` header's value, or None."""
+    scheme, _, secret = authorization.partition(" ")
     return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
 
 

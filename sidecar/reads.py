@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sidecar.grammar import ReadQuery, parse_read
 from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
 from sidecar.responses import OBJECT, rows_response, wanted
-from toolkit.reads import Reads, table_of
+from toolkit.reads import Reads
 from toolkit.settings import Settings
 
 
@@ -68,13 +68,13 @@ def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Call
 def page_query(
     repository: Repository, columns: tuple[str, ...], where: list[Any], order: list[Any] | None
 ) -> Select[Any]:
-    table = table_of(repository)
+    table = repository.model_table()
     query = select(*(table.c[name] for name in columns)).where(*where).order_by(*(order or [table.c.id]))
     return query.limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
-    return select(func.count()).select_from(select(table_of(repository)).where(*where).subquery())
+    return select(func.count()).select_from(select(repository.model_table()).where(*where).subquery())
 
 
 async def read(

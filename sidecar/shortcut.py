@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from wireup import AsyncContainer
 
 from sidecar.access_log import note
+from sidecar.auth import secret_of
 from sidecar.errors import ApiError
 from sidecar.responses import one_row_response
 from toolkit.errors import QueAccountError
@@ -55,8 +56,8 @@ class AccountShortcut:
         for name, value in scope["headers"]:
             if name in headers:
                 headers[name] = value.decode("latin-1")
-        scheme, _, secret = headers[b"authorization"].partition(" ")
-        key = cache.known(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+        secret = secret_of(headers[b"authorization"])
+        key = cache.known(secret) if secret is not None else None
         if key is None:
             return False
         try:

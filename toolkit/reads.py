@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -47,12 +47,6 @@ async def fetch(
     return names, await database.read(sql, params)
 
 
-def table_of(repository: type[CRUDMixin[Any, Any, Any]]) -> Table:
-    table = repository.model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 class Reads:
     """Committed reads of any model, named by its repository class; one per container, no session needed."""
 
@@ -61,7 +55,7 @@ class Reads:
 
     async def get(self, repository: type[CRUDMixin[Any, Any, Any]], id: int) -> dict[str, Any]:
         """The row with this id as {field: value} over its entity's fields; NotFound when there is none."""
-        table = table_of(repository)
+        table = repository.model_table()
         names, rows = await fetch(
             self.database,
             (repository, "get"),

@@ -35,16 +35,21 @@ class CRUDMixin(Generic[M, E, U]):
     def __init__(self, session: AsyncSession, database: Database) -> None:
         self.session, self.database = session, database
 
-    @property
-    def table(self) -> Table:
-        table = self.model.__table__
+    @classmethod
+    def model_table(cls) -> Table:
+        """The model's table (what the repository reads and writes), without an instance."""
+        table = cls.model.__table__
         assert isinstance(table, Table)
         return table
+
+    @property
+    def table(self) -> Table:
+        return self.model_table()
 
     @classmethod
     def column(cls, name: str) -> ColumnElement[Any]:
         """The model's column called `name`; anything else is refused, so names never come from input."""
-        columns = cls.model.__table__.c
+        columns = cls.model_table().c
         if name not in columns:
             known = ", ".join(columns.keys())
             raise ValidationFailed(Issue(None, name, f"{cls.name} has no column {name!r} (known: {known})"))
