@@ -96,6 +96,8 @@ class AuditEntry(Entity, kw_only=True):
     entity: str
     entity_id: int
     changes: dict[str, Any]
+    last_entity_id: int | None = None
+    """Set on a bulk load only: the load created `entity_id` .. `last_entity_id`."""
 
 
 class AuditUpdate(Struct, kw_only=True):

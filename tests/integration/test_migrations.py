@@ -97,3 +97,25 @@ def test_plain_alembic_upgrade_head_works_from_the_repository_root(empty_url):
     )
     assert done.returncode == 0, done.stderr
     assert migrations.current(url=empty_url) == migrations.heads()
+
+
+def test_downgrade_expands_a_bulk_load_into_one_audit_row_per_id(empty_url):
+    migrations.upgrade(url=empty_url)
+    load = """insert into audit_log (actor, action, entity, entity_id, last_entity_id, changes)
+              values ('alice', 'create', 'account', 10, 12, '{"rows": 3}'),
+                     ('bob', 'update', 'account', 11, null, '{}')"""
+    with psycopg.connect(libpq(empty_url)) as conn:
+        conn.execute(load)
+    migrations.downgrade("0002", url=empty_url)
+    with psycopg.connect(libpq(empty_url)) as conn:
+        rows = conn.execute(
+            "select actor, action, entity_id, changes from audit_log order by entity_id, action"
+        )
+        assert rows.fetchall() == [
+            ("alice", "create", 10, {"rows": 3}),
+            ("alice", "create", 11, {"rows": 3}),
+            ("bob", "update", 11, {}),
+            ("alice", "create", 12, {"rows": 3}),
+        ]
+    migrations.upgrade(url=empty_url)
+    assert migrations.check(url=empty_url) == []

@@ -41,7 +41,8 @@ def test_apply_writes_inserts_and_updates_in_one_transaction_with_audit(seeded):
     audit = seeded.audit.frame(action=["update", "create"], actor="test:analyst")
     update = audit[audit["action"] == "update"].iloc[-1]
     assert update["entity_id"] == 1 and update["changes"]["plan"] == {"old": "free", "new": "pro"}
-    assert (audit["entity_id"] == 6).sum() == 1
+    [created] = audit[(audit["action"] == "create") & (audit["entity_id"] == 6)].itertuples()
+    assert (created.entity_id, created.last_entity_id, created.changes["rows"]) == (6, 6, 1)
 
 
 def test_rows_absent_from_the_frame_are_never_deleted(seeded):
@@ -184,7 +185,7 @@ def test_post_frame_takes_amounts_as_text_and_whole_numbers(seeded, amounts):
     assert posted == [Decimal(str(a)) for a in amounts]
 
 
-def test_insert_frame_fills_defaults_and_audits_each_row(qa):
+def test_insert_frame_fills_defaults_and_audits_the_load_once(qa):
     report = qa.accounts.insert_frame(
         pd.DataFrame(
             {"email": ["a@example.com", "b@example.com"], "full_name": ["A", "B"], "country": ["DE", "AT"]}
@@ -193,7 +194,13 @@ def test_insert_frame_fills_defaults_and_audits_each_row(qa):
     assert report.inserted == 2 and len(report.ids) == 2
     df = qa.accounts.frame()
     assert df["plan"].tolist() == ["free", "free"] and df["currency"].tolist() == ["EUR", "EUR"]
-    assert len(qa.audit.frame(action="create")) == 2
+    [load] = qa.audit.frame(action="create").itertuples()
+    assert (load.actor, load.entity_id, load.last_entity_id) == ("test:analyst", report.ids[0], report.ids[1])
+    assert load.changes == {"rows": 2, "columns": ["email", "full_name", "country"]}
+    for id_ in report.ids:  # each account's history starts with the load that created it
+        assert [a.id for a in qa.audit.history("account", id_)] == [load.id]
+        assert qa.audit.frame(entity="account", about=id_)["id"].tolist() == [load.id]
+    assert qa.audit.frame(entity_id=report.ids[1]).empty  # a column filter: the load starts at ids[0]
 
 
 def test_insert_frame_refuses_an_email_that_exists(seeded):
@@ -238,9 +245,11 @@ def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa):
     assert report.ids == [1, 4]
     df = qa.accounts.frame(order_by="id")
     assert df["id"].tolist() == [1, 4] and df["email"].tolist() == ["a@example.com", "b@example.com"]
-    audit = qa.audit.frame(action="create")
-    assert sorted(audit["entity_id"]) == [1, 4]
-    assert audit.set_index("entity_id").loc[4, "changes"]["email"] == {"old": None, "new": "b@example.com"}
+    audit = qa.audit.frame(action="create", order_by="entity_id")
+    assert audit["entity_id"].tolist() == [1, 4] and audit["last_entity_id"].tolist() == [1, 4]
+    assert [c["rows"] for c in audit["changes"]] == [1, 1]
+    assert [a.entity_id for a in qa.audit.history("account", 4)] == [4]
+    assert qa.audit.history("account", 2) == [] and qa.audit.history("account", 3) == []
 
 
 def test_post_frame_moves_balances_in_posting_order_all_or_nothing(seeded):

@@ -98,11 +98,3 @@ class Ids:
         if self.listed is None:
             return np.arange(self.low, self.high + 1, dtype=np.int64)
         return np.array(self.listed.split(","), dtype=np.int64)
-
-    def condition(self, column: sql.Composable) -> tuple[sql.Composable, dict[str, Any]]:
-        """`column` is one of these ids: a range test when contiguous, which the id index answers."""
-        if self.listed is None:
-            test = sql.SQL("{} BETWEEN %(low)s AND %(high)s").format(column)
-            return test, {"low": self.low, "high": self.high}
-        test = sql.SQL("{} = ANY(string_to_array(%(ids)s, ',')::bigint[])").format(column)
-        return test, {"ids": self.listed}

@@ -1,9 +1,11 @@
-"""Writes of many rows, each audited: updates through a temporary table and one UPDATE, inserts by COPY."""
+"""Writes of many rows, audited: updates through a temporary table and one UPDATE, inserts by COPY."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from psycopg import sql
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,27 +23,18 @@ def temp_columns(spec: FrameSpec, names: list[str], extra: dict[str, str]) -> di
     return typed | extra
 
 
-def _audit_json(
-    names: list[str], old: str | None, new: str, guard: str | None = None, extra: sql.Composable | None = None
-) -> sql.Composable:
+def _audit_json(names: list[str], old: str, new: str, guard: str, extra: sql.Composable) -> sql.Composable:
     """`{"name": {"old": ..., "new": ...}, ...}` per row, built as text and cast once: jsonb_build_object per
-    cell costs twice as much on a million rows. With `guard`, only the cells whose `guard<name>` is true."""
+    cell costs twice as much on a million rows. Only the cells whose `guard<name>` is true, then `extra`."""
     parts: list[sql.Composable] = []
     for n in names:
         pair: sql.Composable = sql.SQL("{key} || {old} || ',\"new\":' || {new} || '}}'").format(
             key=sql.Literal(f'"{n}":{{"old":'),
-            old=_json_text(sql.SQL("{}.{}").format(sql.Identifier(old), sql.Identifier(n)))
-            if old
-            else sql.Literal("null"),
+            old=_json_text(sql.SQL("{}.{}").format(sql.Identifier(old), sql.Identifier(n))),
             new=_json_text(sql.SQL("{}.{}").format(sql.Identifier(new), sql.Identifier(n))),
         )
-        if guard:
-            pair = sql.SQL("CASE WHEN c.{} THEN {} END").format(sql.Identifier(f"{guard}{n}"), pair)
-        parts.append(pair)
-    if extra is not None:
-        parts.append(extra)
-    if not parts:
-        return sql.SQL("'{}'::jsonb")
+        parts.append(sql.SQL("CASE WHEN c.{} THEN {} END").format(sql.Identifier(f"{guard}{n}"), pair))
+    parts.append(extra)
     return sql.SQL("('{{' || concat_ws(',', {}) || '}}')::jsonb").format(sql.SQL(", ").join(parts))
 
 
@@ -110,24 +103,41 @@ async def apply_updates(
 async def insert_rows(
     session: AsyncSession, spec: FrameSpec, rows: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
-    """COPY every row straight into the table (ids drawn up front, in frame order), then one audit row
-    each, built from the rows just written. Returns the new ids.
+    """COPY every row straight into the table (ids drawn up front, in frame order) and audit the load as one
+    row per run of consecutive ids. Returns the new ids.
 
     No temporary table and no INSERT ... SELECT: COPY writes the table in batches, which costs less than
-    inserting row by row. The drawn ids are ours alone, so the rows holding them are exactly ours.
+    inserting row by row. The load's audit names the ids, the row count and the columns given; the values
+    are the rows' first version (every later change is audited with its old values), so they are not
+    written a second time.
     """
     names = [n for n in spec.editable if n in rows.columns]
     await bulk_connection(session)
     ids = await reserve_ids(session, spec.table, len(rows))
     drawn = ids.values()
     await copy_rows(session, spec.table.name, rows[names].assign(**{spec.key: drawn})[[spec.key, *names]])
-    mine, params = ids.condition(sql.SQL("t.{}").format(sql.Identifier(spec.key)))
-    statement = sql.SQL(
+    firsts, lasts = id_runs(drawn)
+    await fetch(
+        session,
         """
-        INSERT INTO audit_log (actor, action, entity, entity_id, changes)
-        SELECT %(actor)s, 'create', %(entity)s, t.id, {audit} FROM {table} t WHERE {mine} ORDER BY t.id
-        """
-    ).format(table=sql.Identifier(spec.table.name), mine=mine, audit=_audit_json(names, None, "t"))
-    await fetch(session, statement.as_string(), {"actor": actor, "entity": entity} | params)
+        INSERT INTO audit_log (actor, action, entity, entity_id, last_entity_id, changes)
+        SELECT %(actor)s, 'create', %(entity)s, first, last,
+               jsonb_build_object('rows', last - first + 1, 'columns', %(columns)s::jsonb)
+        FROM unnest(%(firsts)s::bigint[], %(lasts)s::bigint[]) AS r(first, last)
+        """,
+        {
+            "actor": actor,
+            "entity": entity,
+            "columns": json.dumps(names),
+            "firsts": firsts.tolist(),
+            "lasts": lasts.tolist(),
+        },
+    )
     new_ids: list[int] = drawn.tolist()
     return new_ids
+
+
+def id_runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of consecutive values in `ids` (sorted ascending): their first and last values."""
+    breaks = np.flatnonzero(np.diff(ids) != 1)
+    return ids[np.r_[0, breaks + 1]], ids[np.r_[breaks, len(ids) - 1]]

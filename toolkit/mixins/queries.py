@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, Text, any_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func, or_, select
 
 from toolkit import entities as e
 from toolkit.mixins.crud import CRUDMixin
@@ -67,6 +67,13 @@ class AuditQueries(CRUDMixin[AuditEntryModel, e.AuditEntry, e.AuditUpdate]):
 
     def ordering(self, order_by: Any) -> list[ColumnElement[Any]]:
         return super().ordering(order_by if order_by is not None else "id")
+
+    @classmethod
+    def about(cls, entity_id: int) -> ColumnElement[bool]:
+        """Rows about one entity: its own, and the bulk load whose id range holds it."""
+        c = cls.model_table().c
+        in_load = and_(c.last_entity_id.is_not(None), c.last_entity_id >= entity_id, c.entity_id <= entity_id)
+        return or_(c.entity_id == entity_id, in_load)
 
 
 class ApiKeyQueries(CRUDMixin[ApiKeyModel, e.ApiKey, e.ApiKeyUpdate]):

@@ -255,7 +255,11 @@ class Transactions(Table):
 
 
 class Audit(Table):
-    """The audit trail: `frame()` and `history(entity, id)`."""
+    """The audit trail: `frame()` and `history(entity, id)`.
+
+    A bulk load of new rows is one audit row per run of consecutive ids (`entity_id` .. `last_entity_id`);
+    `history()` and `frame(entity="account", about=42)` include the load that created the row.
+    """
 
     _aio: AsyncAudit
 

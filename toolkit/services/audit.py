@@ -20,5 +20,5 @@ class AuditService:
         return await self.audit.count(*args, **kwargs)
 
     async def history(self, entity: str, entity_id: int) -> builtins.list[AuditEntry]:
-        """Every change to one row, oldest first."""
-        return await self.audit.list(entity=entity, entity_id=entity_id)
+        """Every change to one row, oldest first, with the bulk load that created it (if one did)."""
+        return await self.audit.list(self.audit.about(entity_id), entity=entity)

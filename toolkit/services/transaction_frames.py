@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
+from sqlalchemy import ColumnElement, Select
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Issue, ValidationFailed
@@ -138,6 +140,15 @@ class AuditFrameService(FrameReads):
 
     def __init__(self, audit: AuditRepository) -> None:
         super().__init__(audit)
+
+    def query(
+        self, *conditions: ColumnElement[bool], about: int | None = None, **options: Any
+    ) -> Select[Any]:
+        """`about=42` (with `entity="account"`): the rows about one entity id, the bulk load that created it
+        included (`entity_id=42` matches the column only)."""
+        if about is not None:
+            conditions = (*conditions, AuditRepository.about(about))
+        return super().query(*conditions, **options)
 
 
 __all__ = ["POSTINGS", "AuditFrameService", "TransactionFrameService"]

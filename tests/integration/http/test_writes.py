@@ -121,3 +121,25 @@ async def test_postings_move_balances_all_or_nothing(client, write_key, read_key
 async def test_the_ledger_has_no_update_or_delete_routes(client, write_key):
     assert (await client.patch("/v1/transactions?id=eq.1", json={}, headers=write_key)).status_code == 405
     assert (await client.delete("/v1/transactions?id=eq.1", headers=write_key)).status_code == 405
+
+
+async def test_the_audit_of_a_bulk_load_is_found_by_id_range_over_http(client, read_key, database_url):
+    import pandas as pd
+
+    import toolkit
+
+    with toolkit.connect(database_url, actor="loader", progress=False) as qa:
+        frame = pd.DataFrame(
+            {"email": [f"l{i}@example.com" for i in range(3)], "full_name": "L", "country": "DE"}
+        )
+        ids = qa.accounts.insert_frame(frame).ids
+    middle = ids[1]
+    query = f"/v1/audit?entity=eq.account&entity_id=lte.{middle}&last_entity_id=gte.{middle}"
+    [load] = (await client.get(query, headers=read_key)).json()
+    assert (load["actor"], load["action"], load["entity_id"], load["last_entity_id"]) == (
+        "loader",
+        "create",
+        ids[0],
+        ids[2],
+    )
+    assert load["changes"] == {"rows": 3, "columns": ["email", "full_name", "country"]}
