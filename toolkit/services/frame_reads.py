@@ -37,9 +37,18 @@ class FrameReads:
     ) -> Any:
         repo = self.repository
         query = self.query(*conditions, **options)
+        by_id = self._by_id_alone(options.get("order_by"), options.get("limit"))
         if as_arrow:
-            return await read.read_arrow(repo.session, repo.table, query, progress)
-        return await read.read_frame(repo.session, repo.table, query, progress)
+            return await read.read_arrow(repo.session, repo.table, query, progress, by_id=by_id)
+        return await read.read_frame(repo.session, repo.table, query, progress, by_id=by_id)
+
+    def _by_id_alone(self, order_by: OrderBy, limit: int | None) -> bool:
+        """Whether the read is ordered by id ascending and unlimited: then it may run as two COPYs at once."""
+        key = self.repository.table.c.get("id")
+        ordering = self.repository.ordering(order_by)
+        if limit is not None or key is None or len(ordering) != 1:
+            return False
+        return bool(ordering[0].compare(key) or ordering[0].compare(key.asc()))
 
     async def iter_frames(
         self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
