@@ -82,7 +82,6 @@ def copy_floor(url: URL, rows: int) -> Timed:
 
 def frame(url: URL, rows: int) -> Timed:
     import toolkit
-
     from toolkit.models import Account
 
     qa = toolkit.connect(url, actor="bench", progress=False)
