@@ -67,3 +67,13 @@ def test_both_halves_see_one_snapshot(seeded, halves, monkeypatch, database_url)
     monkeypatch.setattr(read, "_collect", collect)
     after = seeded.accounts.frame().set_index("id")
     assert after.loc[5, "full_name"] == "Changed" and after.loc[6, "email"] == "late@example.com"
+
+
+def test_a_read_in_many_small_blocks_equals_the_read_in_one(seeded, monkeypatch):
+    """Each block is parsed while the next one arrives: small blocks give the same frame, in order."""
+    one = seeded.accounts.frame()
+    monkeypatch.setattr(read, "BLOCK_ROWS", 2)
+    many = seeded.accounts.frame()
+    assert many.equals(one) and many["email"].tolist() == [f"user{i}@example.com" for i in range(5)]
+    chunks = list(seeded.accounts.iter_frames(chunk_rows=1))
+    assert [c["email"].iloc[0] for c in chunks] == many["email"].tolist()
