@@ -34,6 +34,9 @@ CASES = {
     "copy_floor": Case("read", "psycopg COPY, bytes dropped in a Python loop", reads.copy_floor),
     "psql_floor": Case("read", "raw COPY to /dev/null by psql (floor)", reads.psql_floor),
     "frame": Case("read", "qa.accounts.frame()", reads.frame),
+    "frame_again": Case(
+        "read", "qa.accounts.frame(), the process's second large read (no target)", reads.frame_again
+    ),
     "upsert": Case("write", "hand-written upsert (ADBC temp table + ON CONFLICT)", writes.upsert),
     "to_sql": Case("write", "DataFrame.to_sql append", writes.to_sql),
     "diff_apply": Case("write", "qa.accounts.diff(df).apply(), audited", writes.diff_apply),
