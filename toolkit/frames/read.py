@@ -18,7 +18,7 @@ from toolkit.frames.schema import arrow_schema, empty_frame, to_pandas
 
 Progress = Callable[[int], None]
 BLOCK_ROWS = 50_000
-# Below this many ids between the table's first and last row, one COPY reads as fast as two.
+# Below this many ids between the table's first and last row, a read is not worth a second connection.
 SPLIT_SPAN = 200_000
 
 
@@ -107,7 +107,8 @@ async def _in_halves(
     The server formats rows on one core per COPY, and formatting is half the work of a large read, so a
     second COPY on the machine's other core shortens it by about a fifth. Both transactions are REPEATABLE
     READ and READ ONLY, and the second imports the first's snapshot (`pg_export_snapshot()`): the halves
-    are one consistent read, exactly what a single COPY would have returned.
+    are one consistent read, exactly what a single COPY would have returned. The first is the scope's own
+    session, so its transaction stays read-only until the scope ends (reads run in a scope of their own).
     """
     key = table.c.get("id")
     if key is None or session.in_transaction():
