@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,8 +70,12 @@ async def fetch(
     return await cursor.fetchall() if cursor.description else []
 
 
-async def reserve_ids(session: AsyncSession, table: Table, count: int) -> Ids:
-    """`count` new ids drawn from `table`'s id sequence in one statement, in drawing order."""
+async def reserve_ids(session: AsyncSession, table: Table, count: int) -> np.ndarray:
+    """`count` new ids drawn from `table`'s id sequence in one statement, in drawing order (ascending).
+
+    They come back as a range when contiguous (the usual case), else listed: a million ids as text would cost
+    more to send than to draw.
+    """
     seq = (await fetch(session, "SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}))[0][0]
     statement = sql.SQL(
         """
@@ -83,18 +86,6 @@ async def reserve_ids(session: AsyncSession, table: Table, count: int) -> Ids:
         """
     ).format(seq=sql.Literal(seq))
     [(low, high, listed)] = await fetch(session, statement.as_string(), {"n": count})
-    return Ids(int(low), int(high), listed)
-
-
-@dataclass(frozen=True)
-class Ids:
-    """Ids drawn from a sequence: `low..high` when contiguous (the usual case), else listed as text."""
-
-    low: int
-    high: int
-    listed: str | None = None
-
-    def values(self) -> np.ndarray:
-        if self.listed is None:
-            return np.arange(self.low, self.high + 1, dtype=np.int64)
-        return np.array(self.listed.split(","), dtype=np.int64)
+    if listed is None:
+        return np.arange(low, high + 1, dtype=np.int64)
+    return np.array(listed.split(","), dtype=np.int64)

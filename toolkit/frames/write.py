@@ -112,9 +112,8 @@ async def insert_rows(
     written a second time.
     """
     names = [n for n in spec.editable if n in rows.columns]
-    await bulk_connection(session)
-    ids = await reserve_ids(session, spec.table, len(rows))
-    drawn = ids.values()
+    await bulk_connection(session)  # drawing a million ids materialises a million-row series
+    drawn = await reserve_ids(session, spec.table, len(rows))
     await copy_rows(session, spec.table.name, rows[names].assign(**{spec.key: drawn})[[spec.key, *names]])
     firsts, lasts = id_runs(drawn)
     await fetch(
