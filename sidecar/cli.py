@@ -61,21 +61,26 @@ def keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from sidecar.serving import run
+    from sidecar.serving import check_port_free, run
 
+    check_port_free(args.host, args.port)
     run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
-    from sidecar.serving import prepare_demo, run
+    from sidecar.serving import announce_when_listening, check_port_free, prepare_demo, run
 
+    check_port_free(args.host, args.port)
     base = f"http://{args.host}:{args.port}"
     secret = prepare_demo(settings)
-    print(f"\nQueAccount demo: docs at {base}/schema  (OpenAPI 3.1 at {base}/schema/openapi.json)")
-    print("Try (the demo read key is new on every start):")
     query = "plan=eq.pro&order=balance.desc&limit=5"
-    print(f"  curl -H 'Authorization: Bearer {secret}' '{base}/v1/accounts?{query}'\n")
+    banner = (
+        f"\nQueAccount demo: docs at {base}/schema  (OpenAPI 3.1 at {base}/schema/openapi.json)\n"
+        "Try (the demo read key is new on every start):\n"
+        f"  curl -H 'Authorization: Bearer {secret}' '{base}/v1/accounts?{query}'\n"
+    )
+    announce_when_listening(args.host, args.port, banner)  # printed once the port answers
     run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 

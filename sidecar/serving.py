@@ -6,9 +6,13 @@ import asyncio
 import copy
 import os
 import signal
+import socket
 import sys
+import threading
+import time
 from typing import Any
 
+from toolkit.errors import QueAccountError
 from toolkit.settings import PREFIX, Settings
 
 DEMO_KEY = "demo"
@@ -26,6 +30,37 @@ def log_config() -> dict[str, Any]:
 def uvicorn_options() -> dict[str, Any]:
     """How uvicorn serves the sidecar (the HTTP benchmarks serve their reference app the same way)."""
     return {"access_log": False, "log_config": log_config(), "proxy_headers": False}
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse at once, before any database work, when something already listens on host:port."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise QueAccountError(
+            f"cannot listen on {host}:{port} ({error.strerror}); is the sidecar already running? "
+            "Pass --port to use another port"
+        ) from None
+
+
+def announce_when_listening(host: str, port: int, text: str, seconds: float = 120) -> threading.Thread:
+    """Print `text` once the server accepts connections on host:port, so a line pasted from it works."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+
+    def wait() -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((target, port), timeout=1):
+                    print(text, flush=True)
+                    return
+            except OSError:
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=wait, name="announce", daemon=True)
+    thread.start()
+    return thread
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
