@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
+import psycopg
 from sqlalchemy.exc import DBAPIError
 
 P = ParamSpec("P")
@@ -24,7 +25,15 @@ log = logging.getLogger("toolkit.retry")
 
 
 def is_transient(error: BaseException) -> bool:
-    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in TRANSIENT
+    """A deadlock or serialization failure, raised through SQLAlchemy or straight from psycopg (frame
+    writes COPY and UPDATE on the driver connection under the session)."""
+    return _sqlstate(error) in TRANSIENT
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    if isinstance(error, DBAPIError):
+        return getattr(error.orig, "sqlstate", None)
+    return error.sqlstate if isinstance(error, psycopg.Error) else None
 
 
 def retry_transient(operation: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
@@ -36,10 +45,10 @@ def retry_transient(operation: Callable[P, Awaitable[T]]) -> Callable[P, Awaitab
         for number in range(1, ATTEMPTS + 1):
             try:
                 return await operation(*args, **kwargs)
-            except DBAPIError as error:
+            except (DBAPIError, psycopg.Error) as error:
                 if not is_transient(error) or number == ATTEMPTS:
                     raise
-                state = getattr(error.orig, "sqlstate", "?")
+                state = _sqlstate(error)
                 log.info("retrying %s after SQLSTATE %s (attempt %d)", operation.__qualname__, state, number)
                 await asyncio.sleep(random.uniform(0, 0.02 * 2**number))
         raise AssertionError("unreachable")
