@@ -9,6 +9,9 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 
+import psycopg
+from sqlalchemy.exc import DBAPIError
+
 from toolkit.errors import QueAccountError
 from toolkit.settings import Settings
 
@@ -17,6 +20,15 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 DB_HELP = """\
 Run the Alembic migrations that ship with the toolkit against the configured database
 (QUEACCOUNT_DATABASE_URL, a .env file, or --database-url; with none, the embedded PostgreSQL)."""
+
+
+def database_error(settings: Settings, error: BaseException) -> str:
+    """One line for a database failure no command handled: where (URL masked) and libpq's reason."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    if isinstance(cause, psycopg.OperationalError) and not isinstance(cause, psycopg.errors.QueryCanceled):
+        return f"the database at {settings.masked_url} is unreachable: {reason}"
+    return f"the database at {settings.masked_url} refused the command: {reason}"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -144,8 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     migration_log.setLevel(logging.INFO)
     if not args.verbose:  # keep "Running upgrade 0001 -> 0002", drop Alembic's start-up chatter
         migration_log.addFilter(lambda record: not record.getMessage().startswith(ALEMBIC_CHATTER))
+    settings = _settings(args)
     try:
-        return int(args.handler(args, _settings(args)))
+        return int(args.handler(args, settings))
+    except (DBAPIError, psycopg.Error) as error:
+        print(f"error: {database_error(settings, error)}", file=sys.stderr)
+        return 2
     except QueAccountError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
