@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import errno
 import os
 import signal
 import socket
@@ -33,15 +34,17 @@ def uvicorn_options() -> dict[str, Any]:
 
 
 def check_port_free(host: str, port: int) -> None:
-    """Refuse at once, before any database work, when something already listens on host:port."""
+    """Refuse at once, before any database work, when the server could not listen on host:port."""
     try:
         with socket.create_server((host, port)):
             pass
     except OSError as error:
-        raise QueAccountError(
-            f"cannot listen on {host}:{port} ({error.strerror}); is the sidecar already running? "
-            "Pass --port to use another port"
-        ) from None
+        if error.errno == errno.EADDRINUSE:
+            reason = "the port is in use: is the sidecar already running? Pass --port to use another port"
+        else:
+            # create_server appends "(while attempting to bind on address ...)": the address is said already.
+            reason = str(error.strerror or error).split(" (while attempting")[0]
+        raise QueAccountError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def announce_when_listening(host: str, port: int, text: str, seconds: float = 120) -> threading.Thread:

@@ -65,6 +65,6 @@ def test_a_busy_port_is_refused_before_any_database_work():
             timeout=60,
         )
     assert done.returncode == 2
-    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in done.stderr and "--port" in done.stderr
     # The database named is unreachable: had the command tried it first, that would be the error shown.
     assert "Traceback" not in done.stderr and "unreachable" not in done.stderr
