@@ -16,9 +16,17 @@ def test_progress_bars_show_only_for_long_work_and_can_be_turned_off(monkeypatch
         big.done("checking")
         assert big.bar.n == 1
     assert "saving 1,000,000 accounts" in out.getvalue()
+    with Progress("reading accounts", enabled=True) as short:
+        short(3)
+        short(40_000)
+        assert short.bar is None  # a short read shows no bar at all
     with Progress("reading accounts", enabled=True) as read:
+        read(30_000)
+        assert read.bar is None
+        read(30_000)
+        assert read.bar.n == 60_000  # counted from the start once shown
         read(50_000)
-        assert read.bar.n == 50_000
+        assert read.bar.n == 110_000
     with Progress("reading accounts", enabled=False) as quiet:
         quiet(50_000)
         assert quiet.bar is None

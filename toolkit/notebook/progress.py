@@ -9,19 +9,24 @@ SHOW_FROM_ROWS = 50_000
 
 
 class Progress:
-    """A lazily created bar: nothing shows for short work."""
+    """A bar created once the work has passed SHOW_FROM_ROWS rows: nothing shows for short work."""
 
     def __init__(self, description: str, *, enabled: bool, unit: str = "rows") -> None:
         self.description, self.enabled, self.unit = description, enabled, unit
         self.bar: Any = None
+        self.pending = 0
 
     def __call__(self, n: int) -> None:
         if not self.enabled or n <= 0:
             return
         if self.bar is None:
+            self.pending += n
+            if self.pending < SHOW_FROM_ROWS:
+                return
             from tqdm.auto import tqdm
 
             self.bar = tqdm(desc=self.description, unit=f" {self.unit}", unit_scale=True, leave=False)
+            n, self.pending = self.pending, 0
         self.bar.update(n)
 
     def close(self) -> None:
