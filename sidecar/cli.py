@@ -93,11 +93,23 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
 
 def register(commands: Any) -> None:
     """Entry point of `queaccount.commands`: add serve, demo and keys to the `queaccount` command."""
-    sub = commands.add_parser("serve", help="run the HTTP sidecar (uvicorn)")
+    sub = commands.add_parser(
+        "serve",
+        help="run the HTTP sidecar (uvicorn)",
+        description="Serve the HTTP sidecar on HOST:PORT: accounts, transactions and the audit log as JSON or "
+        "CSV, with filters, ordering, pages and aggregates; docs at /schema. Every route but /health and "
+        "/schema needs an API key (create one with: queaccount keys create --name NAME). The database must "
+        "be migrated to head (queaccount db upgrade).",
+    )
     add_server_options(sub)
     sub.set_defaults(handler=serve)
     sub = commands.add_parser(
-        "demo", help="embedded PostgreSQL, migrations, sample data, a read key, then serve the sidecar"
+        "demo",
+        help="embedded PostgreSQL, migrations, sample data, a read key, then serve the sidecar",
+        description="Use the configured database, or start the embedded PostgreSQL (data kept under "
+        "QUEACCOUNT_HOME); migrate it to head; load 10,000 sample accounts when it is empty; create a fresh "
+        "read key named 'demo'; serve the sidecar and, once the port answers, print a curl line to try. "
+        "Ctrl+C stops the server and the embedded PostgreSQL with it.",
     )
     add_server_options(sub)
     sub.set_defaults(handler=demo)
