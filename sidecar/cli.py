@@ -96,8 +96,8 @@ def register(commands: Any) -> None:
     sub = commands.add_parser(
         "serve",
         help="run the HTTP sidecar (uvicorn)",
-        description="Serve the HTTP sidecar on HOST:PORT: accounts, transactions and the audit log as JSON or "
-        "CSV, with filters, ordering, pages and aggregates; docs at /schema. Every route but /health and "
+        description="Serve the HTTP sidecar on HOST:PORT: accounts, transactions and the audit log as JSON "
+        "or CSV, with filters, ordering, pages and aggregates; docs at /schema. Every route but /health and "
         "/schema needs an API key (create one with: queaccount keys create --name NAME). The database must "
         "be migrated to head (queaccount db upgrade).",
     )
