@@ -14,13 +14,13 @@ def _schema() -> pa.Schema:
 
 
 def test_parsed_columns_live_in_the_parse_pool() -> None:
-    before = read.PARSE_POOL.bytes_allocated()
+    before = read.parse_pool().bytes_allocated()
     parsed = read.parse_csv(
         b"1,a@example.com\n2,\n", pa.schema([_schema().field("id"), _schema().field("email")])
     )
     assert parsed.column("id").to_pylist() == [1, 2]
     assert parsed.column("email").to_pylist() == ["a@example.com", None]
-    assert read.PARSE_POOL.bytes_allocated() > before
+    assert read.parse_pool().bytes_allocated() > before
 
 
 def test_without_jemalloc_the_default_pool_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,4 +28,8 @@ def test_without_jemalloc_the_default_pool_is_used(monkeypatch: pytest.MonkeyPat
         raise pa.ArrowNotImplementedError("this build has no jemalloc")
 
     monkeypatch.setattr(pa, "jemalloc_memory_pool", missing)
-    assert read._parse_pool().backend_name == pa.default_memory_pool().backend_name
+    read.parse_pool.cache_clear()
+    try:
+        assert read.parse_pool().backend_name == pa.default_memory_pool().backend_name
+    finally:
+        read.parse_pool.cache_clear()

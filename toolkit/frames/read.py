@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -54,7 +55,8 @@ def wire_schema(table: Table, query: Select[Any]) -> pa.Schema:
     return pa.schema(f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in schema)
 
 
-def _parse_pool() -> pa.MemoryPool:
+@functools.cache
+def parse_pool() -> pa.MemoryPool:
     """Where parsed columns are allocated: pyarrow's jemalloc pool where the wheel has it.
 
     The CSV parser reserves room for a whole block per text column and gives most of it back when the
@@ -69,16 +71,13 @@ def _parse_pool() -> pa.MemoryPool:
         return pa.default_memory_pool()
 
 
-PARSE_POOL = _parse_pool()
-
-
 def parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
     options = pacsv.ConvertOptions(
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
     read = pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False)
     return pacsv.read_csv(
-        pa.BufferReader(data), read_options=read, convert_options=options, memory_pool=PARSE_POOL
+        pa.BufferReader(data), read_options=read, convert_options=options, memory_pool=parse_pool()
     )
 
 
