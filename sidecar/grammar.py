@@ -56,9 +56,13 @@ def parse_filter(column: str, raw: str) -> Filter:
     rest = raw.removeprefix("not.")
     operator, dot, value = rest.partition(".")
     if not dot or operator not in OPERATORS:
+        problem = (
+            f"no operator: did you mean {column}=eq.{raw}?" if not dot else f"unknown operator {operator!r}"
+        )
         raise GrammarError(
-            f"unknown operator in {column}={raw}",
-            details=f"expected {column}=[not.]OPERATOR.VALUE",
+            f"{column}={raw}: {problem}",
+            details=f"parameters other than {', '.join(sorted(RESERVED))} filter the column they name: "
+            f"{column}=[not.]OPERATOR.VALUE",
             hint=f"operators: {', '.join(OPERATORS)}",
         )
     if operator == "in":

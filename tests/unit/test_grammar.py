@@ -30,6 +30,18 @@ def test_malformed_filters_are_refused_with_a_message(raw):
         parse_filter("c", raw)
 
 
+def test_a_filter_without_an_operator_suggests_one_and_says_what_parameters_mean():
+    with pytest.raises(GrammarError) as missing:
+        parse_filter("plan", "pro")
+    assert missing.value.message == "plan=pro: no operator: did you mean plan=eq.pro?"
+    assert "parameters other than limit, offset, order, select filter the column" in str(
+        missing.value.details
+    )
+    with pytest.raises(GrammarError) as unknown:
+        parse_filter("plan", "equals.pro")
+    assert unknown.value.message == "plan=equals.pro: unknown operator 'equals'"
+
+
 def test_order_takes_direction_and_nulls_placement():
     assert parse_order("a.desc.nullslast,b,c.asc.nullsfirst") == (
         Order("a", True, "last"),
