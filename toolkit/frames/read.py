@@ -60,10 +60,10 @@ def parse_pool() -> pa.MemoryPool:
     """Where parsed columns are allocated: pyarrow's jemalloc pool where the wheel has it.
 
     The CSV parser reserves room for a whole block per text column and gives most of it back when the
-    column is finished. The default pool (mimalloc) returns freed memory to the system within
-    milliseconds, so every block faults fresh pages in again, and zeroing those pages was a third of a
-    large read's CPU time. jemalloc keeps freed pages for about a second, long enough for the next
-    block to reuse them. Only this read's allocations use it; the process's default pool is untouched.
+    column is finished. With the default pool (mimalloc) those buffers were faulted in fresh for every
+    block (perf: `mi_page_fresh_alloc` under the parser), and zeroing the new pages was a third of a
+    large read's CPU time; jemalloc keeps pages it freed a moment ago (about a second, pyarrow's decay
+    setting) and hands them to the next block. Only the parse uses it; the default pool is untouched.
     """
     try:
         return pa.jemalloc_memory_pool()
