@@ -10,10 +10,11 @@ from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func,
 
 from toolkit import entities as e
 from toolkit.mixins.crud import CRUDMixin
+from toolkit.mixins.series import SeriesQueries
 from toolkit.models import AccountModel, ApiKeyModel, AuditEntryModel, TransactionModel
 
 
-class AccountQueries(CRUDMixin[AccountModel, e.Account, e.AccountUpdate]):
+class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
     model = AccountModel
     entity = e.Account
     name = "account"
@@ -23,6 +24,16 @@ class AccountQueries(CRUDMixin[AccountModel, e.Account, e.AccountUpdate]):
         if "email" in kwargs and isinstance(kwargs["email"], str):
             kwargs["email"] = kwargs["email"].strip().lower()
         return super()._get_query(*args, **kwargs)
+
+    async def totals_by(self, group_by: list[str], *where: ColumnElement[bool]) -> list[dict[str, Any]]:
+        """Count and total balance of the matching accounts per combination of the `group_by` columns."""
+        groups = [self.column(name) for name in group_by]
+        total = func.coalesce(func.sum(self.table.c.balance), 0).label("total_balance")
+        query = select(*groups, func.count().label("count"), total).where(*where)
+        return [
+            dict(row._mapping)
+            for row in await self.session.execute(query.group_by(*groups).order_by(*groups))
+        ]
 
     async def owners_of(self, emails: list[str]) -> dict[str, int]:
         """Which account holds each of these (normalised, valid) emails; absent ones are left out."""
@@ -48,7 +59,7 @@ class AccountQueries(CRUDMixin[AccountModel, e.Account, e.AccountUpdate]):
         return self.to_entity((await self.session.execute(query)).one())
 
 
-class TransactionQueries(CRUDMixin[TransactionModel, e.Transaction, e.TransactionUpdate]):
+class TransactionQueries(SeriesQueries[TransactionModel, e.Transaction, e.TransactionUpdate]):
     model = TransactionModel
     entity = e.Transaction
     name = "transaction"
