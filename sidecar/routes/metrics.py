@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
@@ -21,6 +21,8 @@ from toolkit.services import MetricsService
 from toolkit.settings import Settings
 
 TAGS = ["metrics"]
+FROM = QueryParameter(name="from", description="first bucket: an ISO date or timestamp (UTC unless it says)")
+TO = QueryParameter(name="to", description="last bucket, included: an ISO date or timestamp")
 
 
 def moment(name: str, raw: str | None) -> datetime | None:
@@ -31,6 +33,16 @@ def moment(name: str, raw: str | None) -> datetime | None:
         return datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
     except ValueError:
         raise GrammarError(f"{name}={raw}: expected an ISO date or timestamp, e.g. 2025-01-31") from None
+
+
+def only(request: Request[Any, Any, Any], *known: str) -> None:
+    """Refuse a query parameter the route does not take: a misspelt one would otherwise be ignored."""
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        raise GrammarError(
+            f"{request.url.path} takes no parameter {unknown[0]!r}",
+            hint=f"its parameters: {', '.join(known)}",
+        )
 
 
 def answer(request: Request[Any, Any, Any], rows: list[dict[str, Any]], columns: list[str]) -> ASGIResponse:
@@ -49,13 +61,16 @@ async def account_metrics(
     metrics: Injected[MetricsService],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
+    group_by: Annotated[
+        str | None, QueryParameter(description="columns to group by, comma-separated, e.g. status,plan")
+    ] = None,
 ) -> ASGIResponse:
     """`group_by=status,plan` plus any read filter (e.g. `country=eq.DE`)."""
     query = parse_read(request.query_params.multi_items(), extra=["group_by"])
-    group_by = [g for g in query.extra.get("group_by", "").split(",") if g]
+    groups = [g for g in (group_by or "").split(",") if g]
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.accounts_by(group_by, *conditions(AccountRepository, query))
-    return answer(request, rows, [*group_by, "count", "total_balance"])
+    rows = await metrics.accounts_by(groups, *conditions(AccountRepository, query))
+    return answer(request, rows, [*groups, "count", "total_balance"])
 
 
 @get(
@@ -71,11 +86,13 @@ async def signup_metrics(
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
     bucket: FromQuery[str] = "day",
+    start: Annotated[str | None, FROM] = None,
+    end: Annotated[str | None, TO] = None,
 ) -> ASGIResponse:
     """`bucket=day|week|month&from=2025-01-01&to=2025-01-31`; every bucket is present, empty ones as 0."""
-    params = request.query_params
+    only(request, "bucket", "from", "to")
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.signups(bucket, moment("from", params.get("from")), moment("to", params.get("to")))
+    rows = await metrics.signups(bucket, moment("from", start), moment("to", end))
     return answer(request, rows, ["bucket", "signups"])
 
 
@@ -92,17 +109,19 @@ async def transaction_metrics(
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
     bucket: FromQuery[str] = "day",
-    group_by: FromQuery[str | None] = None,
+    group_by: Annotated[
+        str | None, QueryParameter(description="kind: one series per kind of posting")
+    ] = None,
+    start: Annotated[str | None, FROM] = None,
+    end: Annotated[str | None, TO] = None,
 ) -> ASGIResponse:
     """`bucket=day|week|month&group_by=kind&from=...&to=...`."""
+    only(request, "bucket", "group_by", "from", "to")
     if group_by not in (None, "", "kind"):
         raise GrammarError(f"group_by={group_by}: transactions can be grouped by kind only")
-    params = request.query_params
     by_kind = group_by == "kind"
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.transactions_per(
-        bucket, moment("from", params.get("from")), moment("to", params.get("to")), by_kind=by_kind
-    )
+    rows = await metrics.transactions_per(bucket, moment("from", start), moment("to", end), by_kind=by_kind)
     return answer(request, rows, ["bucket", *(["kind"] if by_kind else []), "count", "total"])
 
 

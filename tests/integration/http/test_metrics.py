@@ -75,3 +75,23 @@ async def test_transaction_metrics_per_bucket_and_kind(client, read_key, write_k
     assert rows[("2025-05-01", "deposit")] == (2, "75.00")
     assert rows[("2025-05-02", "fee")] == (1, "-5.00")
     assert rows[("2025-05-02", "deposit")] == (0, "0.00")
+
+
+async def test_a_parameter_a_metrics_route_does_not_take_is_refused_not_ignored(client, read_key):
+    misspelt = await client.get("/v1/metrics/transactions?bucket=month&by_kind=true", headers=read_key)
+    assert misspelt.status_code == 400
+    assert misspelt.json()["message"] == "/v1/metrics/transactions takes no parameter 'by_kind'"
+    assert misspelt.json()["hint"] == "its parameters: bucket, group_by, from, to"
+    typo = await client.get("/v1/metrics/signups?bucket=month&form=2025-01-01", headers=read_key)
+    assert typo.status_code == 400 and "'form'" in typo.json()["message"]
+
+
+async def test_the_openapi_document_lists_every_parameter_the_metrics_routes_take(client):
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+
+    def names(path: str) -> list[str]:
+        return [p["name"] for p in paths[path]["get"].get("parameters", [])]
+
+    assert names("/v1/metrics/signups") == ["bucket", "from", "to"]
+    assert names("/v1/metrics/transactions") == ["bucket", "group_by", "from", "to"]
+    assert names("/v1/metrics/accounts") == ["group_by"]
