@@ -114,11 +114,9 @@ def from_database(request: Request[Any, Any, Any], error: Exception) -> Response
             "narrow the filters or ask for a smaller page",
         )
     if sqlstate and sqlstate.startswith("22"):  # data exception: a value the database cannot take
-        first_line = str(getattr(error, "orig", error)).strip().splitlines()[0]
-        return respond(400, sqlstate, f"invalid value: {first_line}", None, None)
+        return respond(400, sqlstate, f"invalid value: {e.driver_reason(error)}", None, None)
     if isinstance(error, PoolTimeout) or is_disconnect(error):
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__]
-        log.warning("database unavailable: %s", reason[0])
+        log.warning("database unavailable: %s", e.driver_reason(error))
         return respond(
             503,
             "PGRST000",

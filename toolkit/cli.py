@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 import psycopg
 from sqlalchemy.exc import DBAPIError
 
-from toolkit.errors import QueAccountError
+from toolkit.errors import QueAccountError, driver_reason
 from toolkit.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -23,12 +23,12 @@ Run the Alembic migrations that ship with the toolkit against the configured dat
 
 
 def database_error(settings: Settings, error: BaseException) -> str:
-    """One line for a database failure no command handled: where (URL masked) and libpq's reason."""
-    cause = error.orig if isinstance(error, DBAPIError) else error
-    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-    if isinstance(cause, psycopg.OperationalError) and not isinstance(cause, psycopg.errors.QueryCanceled):
-        return f"the database at {settings.masked_url} is unreachable: {reason}"
-    return f"the database at {settings.masked_url} refused the command: {reason}"
+    """One line for a database failure no command handled: where (URL masked) and the driver's reason."""
+    from toolkit.db import is_disconnect, unreachable
+
+    if is_disconnect(error):
+        return str(unreachable(settings.masked_url, error))
+    return f"the database at {settings.masked_url} refused the command: {driver_reason(error)}"
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from toolkit.errors import DatabaseUnavailable
+from toolkit.errors import DatabaseUnavailable, driver_reason
 from toolkit.pool import ConnectionPool
 from toolkit.settings import Settings, mask_url
 
@@ -70,10 +70,7 @@ class Database:
         return mask_url(self.url)
 
     def unavailable(self, error: BaseException) -> DatabaseUnavailable:
-        reason = (
-            str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else type(error).__name__
-        )
-        return DatabaseUnavailable(f"the database at {self.masked_url} is unreachable: {reason}")
+        return unreachable(self.masked_url, error)
 
     async def read(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """The rows of one statement read outside any transaction (no BEGIN or ROLLBACK), from a pool of its
@@ -116,6 +113,11 @@ class UnitOfWork:
         await self.session.execute(
             text("select set_config('statement_timeout', :ms, true)"), {"ms": str(milliseconds)}
         )
+
+
+def unreachable(masked_url: str, error: BaseException) -> DatabaseUnavailable:
+    """The error to show for a database that could not be reached (`masked_url`: password hidden)."""
+    return DatabaseUnavailable(f"the database at {masked_url} is unreachable: {driver_reason(error)}")
 
 
 def is_disconnect(error: BaseException) -> bool:

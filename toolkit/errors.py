@@ -72,6 +72,13 @@ class DatabaseUnavailable(QueAccountError):
     """The database cannot be reached; the message names it with the password masked."""
 
 
+def driver_reason(error: BaseException) -> str:
+    """The first line of the database driver's message (SQLAlchemy keeps it in `.orig`), else the type."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem with one field of one input row."""
