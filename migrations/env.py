@@ -5,9 +5,10 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool
 
 from toolkit.models import Base
+from toolkit.roles import grant_to_roles
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("quiet_logging"):
@@ -43,10 +44,19 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+def _run(connection: Connection) -> None:
+    applied: list[object] = []
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        on_version_apply=lambda **step: applied.append(step),
+    )
     with context.begin_transaction():
         context.run_migrations()
+        if applied:
+            # The writing and reading roles get their privileges on whatever tables the schema now has.
+            grant_to_roles(connection)
 
 
 if context.is_offline_mode():

@@ -71,9 +71,16 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     resolved database URL is passed on there (the embedded server, when used, is started once, here)."""
     import uvicorn
 
-    from toolkit.db import resolve_url
+    from toolkit.db import role_urls
+    from toolkit.roles import refuse_privileged
 
-    os.environ[PREFIX + "DATABASE_URL"] = resolve_url(settings).render_as_string(hide_password=False)
+    # Workers connect as the writing and reading roles only; the owner's URL is not theirs to have.
+    write, read = role_urls(settings)
+    for url in (write, read):
+        refuse_privileged(url)
+    os.environ[PREFIX + "WRITE_DATABASE_URL"] = write.render_as_string(hide_password=False)
+    os.environ[PREFIX + "READ_DATABASE_URL"] = read.render_as_string(hide_password=False)
+    os.environ.pop(PREFIX + "DATABASE_URL", None)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with Python's default handler that would end the
     # process without running exit hooks, leaving an embedded PostgreSQL running. Exit normally instead.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -89,12 +96,13 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
 
 def prepare_demo(settings: Settings) -> str:
     """Migrate, load the sample when the database is empty, and (re)create the demo read key; its secret."""
-    from toolkit import migrations
+    from toolkit import migrations, roles
     from toolkit.db import resolve_url
     from toolkit.wiring import create_container
 
     settings = settings.with_url(resolve_url(settings))
     migrations.upgrade(settings=settings)
+    roles.setup(resolve_url(settings))
 
     async def prepare() -> str:
         from toolkit.services import ApiKeyService, SampleDataService

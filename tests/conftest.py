@@ -44,7 +44,10 @@ def server_url() -> Iterator[URL]:
 
 @pytest.fixture(scope="session")
 def make_database(server_url: URL) -> Iterator[object]:
-    """Create empty databases on the test server (dropped at the end of the run)."""
+    """Create empty databases on the test server (dropped at the end of the run), with the toolkit's roles
+    set up on each, as `queaccount db roles` does."""
+    from toolkit import roles
+
     created: list[str] = []
 
     def make(prefix: str = "qa_test") -> URL:
@@ -52,7 +55,9 @@ def make_database(server_url: URL) -> Iterator[object]:
         with psycopg.connect(libpq(server_url), autocommit=True) as conn:
             conn.execute(f'create database "{name}"')
         created.append(name)
-        return server_url.set(database=name)
+        url = server_url.set(database=name)
+        roles.setup(url)
+        return url
 
     yield make
     with psycopg.connect(libpq(server_url), autocommit=True) as conn:
@@ -82,6 +87,9 @@ def _clean_tables(request: pytest.FixtureRequest) -> None:
         return
     url = request.getfixturevalue("database_url")
     with psycopg.connect(libpq(url), autocommit=True) as conn:
+        # The ledger and the audit log refuse TRUNCATE by trigger; as a superuser in replica mode the
+        # triggers stay quiet, which no role of the toolkit's can do.
+        conn.execute("set session_replication_role = replica")
         conn.execute(f"truncate {TABLES} restart identity cascade")
 
 

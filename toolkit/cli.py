@@ -18,8 +18,9 @@ from toolkit.settings import Settings
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 DB_HELP = """\
-Run the Alembic migrations that ship with the toolkit against the configured database
-(QUEACCOUNT_DATABASE_URL, a .env file, or --database-url; with none, the embedded PostgreSQL)."""
+Run the Alembic migrations that ship with the toolkit against the configured database, as the schema's owner
+(QUEACCOUNT_DATABASE_URL, a .env file, or --database-url; with none, the embedded PostgreSQL), and set up the
+roles the toolkit connects as (`db roles`)."""
 
 
 def database_error(settings: Settings, error: BaseException) -> str:
@@ -90,6 +91,35 @@ def db_revision(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+ROLES_HELP = """\
+Create (or update) the two roles the toolkit connects as, on the configured database, and grant them their
+privileges: queaccount_writer (the services: rows, never the schema, a balance, or history) and
+queaccount_reader (the sidecar's read pool and qa.sql() reads). Run it as the schema's owner with CREATEROLE
+(the owner runs the migrations too); the embedded PostgreSQL does this by itself. Passwords are taken from
+QUEACCOUNT_WRITE_DATABASE_URL and QUEACCOUNT_READ_DATABASE_URL when they hold one (never printed); without,
+the roles log in as the server's pg_hba.conf allows. Idempotent: run it again after changing those URLs."""
+
+
+def db_roles(args: argparse.Namespace, settings: Settings) -> int:
+    from toolkit import roles
+    from toolkit.db import resolve_url, role_urls
+
+    write, read = role_urls(settings)
+    passwords = {roles.WRITER: write.password, roles.READER: read.password}
+    if write.username != roles.WRITER or read.username != roles.READER:
+        print(
+            f"error: the configured URLs name the roles {write.username!r} and {read.username!r};"
+            f" this command sets up {roles.WRITER!r} and {roles.READER!r}",
+            file=sys.stderr,
+        )
+        return 2
+    owner = resolve_url(settings)
+    for warning in roles.setup(owner, {k: str(v) for k, v in passwords.items() if v}):
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"roles {roles.WRITER} and {roles.READER} are set up on {settings.masked_url}")
+    return 0
+
+
 def db_diagram(args: argparse.Namespace, settings: Settings) -> int:
     from toolkit.diagram import mermaid
 
@@ -135,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="fill the revision from the difference between models and database (default: on)",
     )
+    roles_command = db_commands.add_parser(
+        "roles",
+        help="create the writing and reading roles and grant their privileges",
+        description=ROLES_HELP,
+    )
+    roles_command.set_defaults(handler=db_roles)
     add("diagram", db_diagram, "print a Mermaid ER diagram of the models (tables, columns, keys, relations)")
 
     for plugin in entry_points(group="queaccount.commands"):

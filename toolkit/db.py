@@ -21,7 +21,7 @@ log = logging.getLogger("toolkit.db")
 
 
 def resolve_url(settings: Settings) -> URL:
-    """The configured URL, or the embedded server's when none is configured."""
+    """The schema owner's URL (migrations, role setup): the configured one, or the embedded server's."""
     if settings.database_url is not None:
         return settings.database_url
     from toolkit import embedded
@@ -29,12 +29,27 @@ def resolve_url(settings: Settings) -> URL:
     return embedded.start(settings.home)
 
 
+def role_urls(settings: Settings) -> tuple[URL, URL]:
+    """The writer's and the reader's URLs: as configured, else the owner's server and database as the
+    `queaccount_writer` and `queaccount_reader` roles (which `queaccount db roles` creates)."""
+    from toolkit.roles import READER, WRITER, role_url
+
+    write, read = settings.write_database_url, settings.read_database_url
+    if write is None or read is None:
+        owner = resolve_url(settings)
+        write = write or role_url(owner, WRITER)
+        read = read or role_url(owner, READER)
+    return write, read
+
+
 class Database:
     """The async engine and session factory, and the pool of single-statement reads; built once per container
     from the settings."""
 
     def __init__(self, settings: Settings) -> None:
-        self.url = resolve_url(settings)
+        # Services write as the writing role, the read pool reads as the reading one: neither is the
+        # schema's owner, so neither can change the schema, truncate, or bypass the database's rules.
+        self.url, self.read_url = role_urls(settings)
         # The sidecar runs without pre-ping (a round trip on every checkout): a connection found dead fails
         # its one request (503), and SQLAlchemy then drops every pooled connection older than it. The notebook
         # face pings: an analyst's next call after an outage should simply work.
@@ -49,11 +64,12 @@ class Database:
             connect_args={"connect_timeout": max(1, int(settings.connect_timeout_s))},
             hide_parameters=True,
         )
+        self.connect_timeout = max(1, int(settings.connect_timeout_s))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Single-statement reads bypass SQLAlchemy's pool: its checkout and return cost more than the query.
         # pool_size of them suffice, each held for one round trip.
         self.reads = ConnectionPool(
-            self.conninfo,
+            libpq_url(self.read_url),
             max_size=settings.pool_size,
             wait_s=settings.connect_timeout_s * 2,
             connect_timeout=max(1, int(settings.connect_timeout_s)),
@@ -62,8 +78,8 @@ class Database:
 
     @property
     def conninfo(self) -> str:
-        """The URL as libpq takes it (for connections of the driver's own)."""
-        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        """The writer's URL as libpq takes it (for connections of the driver's own)."""
+        return libpq_url(self.url)
 
     @property
     def masked_url(self) -> str:
@@ -113,6 +129,10 @@ class UnitOfWork:
         await self.session.execute(
             text("select set_config('statement_timeout', :ms, true)"), {"ms": str(milliseconds)}
         )
+
+
+def libpq_url(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def unreachable(masked_url: str, error: BaseException) -> DatabaseUnavailable:

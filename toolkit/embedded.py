@@ -32,6 +32,9 @@ def start(home: Path, database: str = DATABASE) -> URL:
     server = get_server(pgdata, cleanup_mode="stop")
     admin = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     _ensure_database(admin, database)
+    from toolkit import roles
+
+    roles.setup(admin.set(database=database))
     log.info("embedded PostgreSQL running, data in %s", pgdata)
     return admin.set(database=database)
 

@@ -64,6 +64,15 @@ class DeleteRefused(QueAccountError):
     """Rows of this kind are never deleted (accounts are closed; the ledger is append-only)."""
 
 
+class NotPermitted(QueAccountError):
+    """The database refused the toolkit's role this statement: a column only the database moves (a balance),
+    a table that is append-only, or anything but rows (DDL, TRUNCATE, server files and programs)."""
+
+
+class QueryFailed(QueAccountError):
+    """The database refused an analyst's statement (the message is the database's, with its SQLSTATE)."""
+
+
 class ReadOnlyQuery(QueAccountError):
     """A write was attempted in a read-only query."""
 

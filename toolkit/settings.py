@@ -62,6 +62,8 @@ class Settings:
     """Everything configurable. Build it with `Settings.load()`; it never reads the environment by itself."""
 
     database_url: URL | None = field(default=None, repr=False)
+    write_database_url: URL | None = field(default=None, repr=False)
+    read_database_url: URL | None = field(default=None, repr=False)
     home: Path = field(default_factory=default_home)
     max_page_size: int = 1000
     statement_timeout_ms: int = 5000
@@ -95,7 +97,7 @@ class Settings:
     def coerce(cls, **values: Any) -> Settings:
         converted: dict[str, Any] = {}
         for name, value in values.items():
-            if name == "database_url":
+            if name in ("database_url", "write_database_url", "read_database_url"):
                 converted[name] = normalise_url(value)
             elif name == "home":
                 converted[name] = Path(value).expanduser()

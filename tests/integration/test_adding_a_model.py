@@ -14,11 +14,14 @@ HARNESS = """
 import asyncio, sys
 from sqlalchemy import create_engine
 from toolkit import wiring
+from toolkit.roles import grant_to_roles
 from toolkit.settings import Settings
 
 url = sys.argv[1]
 engine = create_engine(url)
-NoteModel.__table__.create(engine)          # what the generated migration would do
+with engine.begin() as conn:               # what the generated migration and `db upgrade` would do
+    NoteModel.__table__.create(conn)
+    grant_to_roles(conn)
 engine.dispose()
 wiring.SCOPED.extend([NoteRepository, NoteService])   # step 5
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.errors import DuplicateEmail, NotFound, Overdraft, ValidationFailed
+from toolkit.errors import DuplicateEmail, NotFound, NotPermitted, ValidationFailed
 from toolkit.repositories import AccountRepository, TransactionRepository
 
 GOOD = {"email": "a@example.com", "full_name": "A", "country": "DE"}
@@ -27,7 +27,7 @@ async def write(container, repository, call):
         ({"country": "de"}, ValidationFailed, "country"),
         ({"currency": "eur"}, ValidationFailed, "currency"),
         ({"currency": "EURO"}, ValidationFailed, None),
-        ({"balance": -1}, Overdraft, None),
+        ({"balance": 5}, NotPermitted, None),
     ],
 )
 async def test_account_constraints_become_toolkit_errors(container, database_url, values, error, field):

@@ -14,8 +14,14 @@ ROWS = 2_500
 @pytest.fixture
 def many(qa):
     qa.sql(
-        "insert into accounts (email, full_name, country, balance)"
-        " select 'u' || i || '@example.com', 'U ' || i, 'DE', i / 100.0 from generate_series(1, :n) as i",
+        "insert into accounts (email, full_name, country)"
+        " select 'u' || i || '@example.com', 'U ' || i, 'DE' from generate_series(1, :n) as i",
+        write=True,
+        n=ROWS,
+    )
+    qa.sql(
+        "insert into transactions (account_id, kind, amount) select i, 'deposit', i / 100.0"
+        " from generate_series(1, :n) as i",
         write=True,
         n=ROWS,
     )

@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 
+from tests.conftest import libpq
 from toolkit.errors import Conflict, ValidationFailed
 
 
@@ -234,14 +236,18 @@ def test_insert_frame_names_every_row_whose_email_is_taken_and_loads_nothing(see
     assert counts(seeded) == before
 
 
-def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa):
-    qa.sql("alter table accounts alter column id set increment by 3", write=True)
+def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa, database_url):
+    def increment(by: int) -> None:  # a schema change: the owner's, not the toolkit's roles'
+        with psycopg.connect(libpq(database_url), autocommit=True) as conn:
+            conn.execute(f"alter table accounts alter column id set increment by {by}")
+
+    increment(3)
     try:
         report = qa.accounts.insert_frame(
             pd.DataFrame({"email": ["a@example.com", "b@example.com"], "full_name": "A", "country": "DE"})
         )
     finally:
-        qa.sql("alter table accounts alter column id set increment by 1", write=True)
+        increment(1)
     assert report.ids == [1, 4]
     df = qa.accounts.frame(order_by="id")
     assert df["id"].tolist() == [1, 4] and df["email"].tolist() == ["a@example.com", "b@example.com"]

@@ -16,7 +16,7 @@ def compose() -> dict:
 def test_services_commands_and_the_order_they_start_in():
     services = compose()["services"]
     assert set(services) == {"postgres", "migrate", "sidecar", "jupyter"}
-    assert services["migrate"]["command"] == ["queaccount", "db", "upgrade"]
+    assert services["migrate"]["command"] == ["sh", "-c", "queaccount db upgrade && queaccount db roles"]
     assert services["sidecar"]["command"][:2] == ["queaccount", "serve"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["sidecar"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -36,6 +36,14 @@ def test_every_app_service_is_built_from_the_one_dockerfile_and_configured_by_en
     for name in ("migrate", "sidecar", "jupyter"):
         service = services[name]
         assert service["build"] in (".", {"context": ".", "args": {"EXTRAS": "notebook"}})
-        assert service["environment"]["QUEACCOUNT_DATABASE_URL"].startswith("postgresql://")
-        assert "@postgres:5432/" in service["environment"]["QUEACCOUNT_DATABASE_URL"]
+        for role, setting in (("writer", "WRITE"), ("reader", "READ")):
+            url = service["environment"][f"QUEACCOUNT_{setting}_DATABASE_URL"]
+            assert url.startswith(f"postgresql://queaccount_{role}:") and "@postgres:5432/" in url
+
+
+def test_the_sidecar_never_gets_the_owners_url_and_the_migration_sets_up_the_roles():
+    services = compose()["services"]
+    assert "QUEACCOUNT_DATABASE_URL" not in services["sidecar"]["environment"]
+    for name in ("migrate", "jupyter"):
+        assert "@postgres:5432/" in services[name]["environment"]["QUEACCOUNT_DATABASE_URL"]
     assert (ROOT / "Dockerfile").read_text().count("FROM ") == 1

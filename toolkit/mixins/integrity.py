@@ -6,9 +6,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
-from toolkit.errors import Conflict, DuplicateEmail, Issue, NotFound, Overdraft, ValidationFailed
+from toolkit.errors import (
+    AccountClosed,
+    Conflict,
+    DuplicateEmail,
+    Issue,
+    NotFound,
+    NotPermitted,
+    Overdraft,
+    ReopenRefused,
+    ValidationFailed,
+    driver_reason,
+)
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 CHECK_FIELDS = {
     "ck_accounts_email_normalised": ("email", "must be stored lower-case"),
@@ -32,13 +45,20 @@ CHECK_FIELDS = {
 }
 
 
-def constraint_of(error: DBAPIError) -> str | None:
-    diag = getattr(error.orig, "diag", None)
+def constraint_of(error: Exception) -> str | None:
+    diag = getattr(driver_error(error), "diag", None)
     return getattr(diag, "constraint_name", None)
 
 
-def translate(error: IntegrityError, context: dict[str, Any] | None = None) -> Exception:
-    """The toolkit error for one IntegrityError (or the error itself when the constraint is unknown)."""
+def driver_error(error: Exception) -> Exception:
+    """The driver's own exception: SQLAlchemy keeps it in `.orig`; psycopg's are their own."""
+    orig = getattr(error, "orig", None)
+    return orig if isinstance(orig, Exception) else error
+
+
+def translate(error: Exception, context: dict[str, Any] | None = None) -> Exception:
+    """The toolkit error for one constraint violation, from SQLAlchemy or psycopg (or the error itself when
+    the constraint is unknown)."""
     context = context or {}
     name = constraint_of(error)
     if name == "uq_accounts_email":
@@ -51,10 +71,34 @@ def translate(error: IntegrityError, context: dict[str, Any] | None = None) -> E
         )
     if name == "fk_transactions_account_id_accounts":
         return NotFound("account", context.get("account_id", "?"))
+    if name == "ck_transactions_account_open":
+        return AccountClosed(account_of(error, context))
+    if name == "ck_accounts_never_reopened":
+        return ReopenRefused(account_of(error, context))
     if name and name in CHECK_FIELDS:
         field, reason = CHECK_FIELDS[name]
         return ValidationFailed(Issue(context.get("row"), field, reason))
     return error
+
+
+def account_of(error: Exception, context: dict[str, Any]) -> Any:
+    """The account id a trigger's message names ("account 42 is closed ..."), else the caller's."""
+    words = str(driver_error(error)).split()
+    return (
+        int(words[1])
+        if len(words) > 1 and words[0] == "account" and words[1].isdigit()
+        else context.get("account_id", "?")
+    )
+
+
+def refused(error: DBAPIError) -> NotPermitted | None:
+    """The toolkit error for a statement the role may not run, else None."""
+    if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        return None
+    return NotPermitted(
+        f"the database refused it: {driver_reason(error)} (a balance moves only by posting transactions;"
+        " the ledger and the audit log are append-only; the schema changes only by migrations)"
+    )
 
 
 @contextmanager
@@ -70,3 +114,8 @@ def translated(**context: Any) -> Iterator[None]:
     except DataError as error:
         reason = str(error.orig).strip().splitlines()[0]
         raise ValidationFailed(Issue(context.get("row"), None, reason)) from error
+    except ProgrammingError as error:
+        not_permitted = refused(error)
+        if not_permitted is None:
+            raise
+        raise not_permitted from error

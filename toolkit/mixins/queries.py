@@ -44,20 +44,6 @@ class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
         )
         return {email: id_ for email, id_ in await self.session.execute(query)}
 
-    async def add_to_balance(self, account_id: int, amount: Decimal) -> e.Account:
-        """Move the balance by `amount` (the caller writes the ledger row in the same transaction).
-
-        The version moves too: the row a reader saw has changed, so its ETag and frame version must.
-        """
-        table = self.table
-        query = (
-            table.update()
-            .where(table.c.id == account_id)
-            .values(balance=table.c.balance + amount, version=table.c.version + 1, updated_at=func.now())
-            .returning(table)
-        )
-        return self.to_entity((await self.session.execute(query)).one())
-
 
 class TransactionQueries(SeriesQueries[TransactionModel, e.Transaction, e.TransactionUpdate]):
     model = TransactionModel

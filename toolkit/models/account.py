@@ -40,6 +40,7 @@ class AccountModel(Base):
         # Most accounts are active, and a filter on "active" reads most of the table anyway: the index
         # serves the rare statuses and costs nothing on writes of active accounts.
         Index("ix_accounts_status", "status", postgresql_where=text("status <> 'active'")),
+        {"info": {"never_deleted": True}},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
@@ -51,7 +52,10 @@ class AccountModel(Base):
     plan: Mapped[Plan] = mapped_column(enum_column(Plan, "account_plan"), server_default=Plan.FREE.value)
     country: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3), server_default="EUR")
-    balance: Mapped[Decimal] = mapped_column(Numeric(14, 2), server_default="0")
+    # Moved only by the ledger's trigger: at every moment it is the sum of the account's transactions.
+    balance: Mapped[Decimal] = mapped_column(
+        Numeric(14, 2), server_default="0", info={"moved_by_database": True}
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column(server_default="1")

@@ -16,6 +16,7 @@ class ApiKeyModel(Base):
     __tablename__ = "api_keys"
     __table_args__ = (
         Index("uq_api_keys_active_name", "name", unique=True, postgresql_where=text("revoked_at IS NULL")),
+        {"info": {"private": True, "never_deleted": True}},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)

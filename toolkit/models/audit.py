@@ -32,6 +32,7 @@ class AuditEntryModel(Base):
         # B-tree's cost per written row.
         Index("ix_audit_log_at", "at", postgresql_using="brin"),
         CheckConstraint("last_entity_id >= entity_id", name="entity_range_ordered"),
+        {"info": {"append_only": True}},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)

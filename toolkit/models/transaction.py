@@ -12,7 +12,8 @@ from toolkit.models.enums import TransactionKind
 
 
 class TransactionModel(Base):
-    """The ledger: append-only (a trigger refuses UPDATE and DELETE in the database)."""
+    """The ledger: append-only (triggers refuse UPDATE, DELETE and TRUNCATE in the database); each insert
+    moves its accounts' balances (a trigger of the database's, in the same statement)."""
 
     __tablename__ = "transactions"
     __table_args__ = (
@@ -24,6 +25,7 @@ class TransactionModel(Base):
             name="amount_sign_matches_kind",
         ),
         Index("ix_transactions_account_id_occurred_at", "account_id", "occurred_at"),
+        {"info": {"append_only": True}},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)

@@ -20,10 +20,10 @@ class Migrations:
 
     @property
     def url(self) -> URL:
-        from toolkit.db import Database
+        """The schema owner's URL: migrations are the one path that changes the schema."""
+        from toolkit.db import resolve_url
 
-        db: Database = self.kit.run(lambda: self.kit.aio.container.get(Database))
-        return db.url
+        return resolve_url(self.kit.aio.settings)
 
     def upgrade(self, rev: str = "head") -> list[str]:
         """Upgrade to `rev` (default head)."""

@@ -25,8 +25,7 @@ select 'sample' || lpad(i::text, 6, '0') || '@example.com',
        (array['Ada','Grace','Alan','Edsger','Barbara','Donald','Frances','Ken'])[1 + {h("i", 1)} % 8]
          || ' ' || (array['Lovelace','Hopper','Turing','Dijkstra','Liskov','Knuth','Allen','Thompson'])
          [1 + {h("i", 2)} % 8],
-       case when {h("i", 3)} % 100 < 4 then 'closed'
-            when {h("i", 3)} % 100 < 9 then 'suspended' else 'active' end,
+       'active',
        (array['free','free','free','pro','pro','business'])[1 + {h("i", 4)} % 6],
        (array['DE','FR','GB','US','NL','ES','IT','SE','PL','CA'])[1 + {h("i", 5)} % 10],
        (array['EUR','EUR','EUR','USD','GBP'])[1 + {h("i", 6)} % 5],
@@ -60,10 +59,14 @@ cross join lateral (
 ) as p
 """
 
-BALANCES = """
-update accounts set balance = s.total, version = 1
-from (select account_id, sum(amount) as total from transactions group by account_id) as s
-where accounts.id = s.account_id and accounts.email like 'sample%@example.com'
+# The ledger's trigger moved the balances (and versions) as the postings went in; the accounts that end
+# closed or suspended are so only after their postings, and every sample account is at its first version.
+STATUSES = f"""
+update accounts set version = 1, updated_at = created_at,
+       status = case when {h("(id - (select min(id) from accounts) + 1)", 3)} % 100 < 4 then 'closed'
+                     when {h("(id - (select min(id) from accounts) + 1)", 3)} % 100 < 9 then 'suspended'
+                     else 'active' end
+where email like 'sample%@example.com'
 """
 
 AUDIT_ACCOUNTS = """
@@ -105,12 +108,12 @@ class SampleDataService:
         transactions = max(transactions, accounts)
         params = {"accounts": accounts, "transactions": transactions, "actor": actor}
         async with self.uow.atomic() as session:
-            await session.execute(text("lock table accounts in exclusive mode"))
+            await session.execute(text("select pg_advisory_xact_lock(hashtext('queaccount.sample_data'))"))
             if await self.accounts.count() > 0:
                 return None
             await session.execute(text(ACCOUNTS), params)
             await session.execute(text(TRANSACTIONS), params)
-            await session.execute(text(BALANCES))
+            await session.execute(text(STATUSES))
             await session.execute(text(AUDIT_ACCOUNTS), params)
             await session.execute(text(AUDIT_POSTINGS), params)
         return Loaded(accounts, transactions)

@@ -81,11 +81,6 @@ FROM numbered n JOIN balances b ON b.ord = n.ord
 RETURNING entity_id
 """
 
-MOVE_BALANCES = """
-UPDATE accounts a SET balance = a.balance + s.total, version = a.version + 1, updated_at = now()
-FROM (SELECT account_id, sum(amount) AS total FROM qa_post GROUP BY account_id) s WHERE a.id = s.account_id
-"""
-
 
 class TransactionFrameService(FrameReads):
     def __init__(self, uow: UnitOfWork, transactions: TransactionRepository) -> None:
@@ -109,8 +104,8 @@ class TransactionFrameService(FrameReads):
             bad = await copy_in.fetch(session, CHECK)
             if bad:
                 refuse_issues(issues_of(bad, labels))
+            # The insert moves the balances: the ledger's trigger, once per account, at the statement's end.
             ids = await copy_in.fetch(session, POST, {"actor": actor})
-            await copy_in.fetch(session, MOVE_BALANCES)
         return Report("transaction", inserted=len(ids), updated=0, unchanged=0, ids=[r[0] for r in ids])
 
 

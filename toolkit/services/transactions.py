@@ -65,8 +65,7 @@ class TransactionService:
         if account.balance + amount < 0:
             raise Overdraft(account.id, account.balance, amount)
         values = {k: v for k, v in changes_of(posting).items() if v is not None} | {"amount": amount}
-        transaction = await self.transactions.create(values)
-        after = await self.accounts.add_to_balance(account.id, amount)
+        transaction = await self.transactions.create(values)  # the database moves the balance and version
         await record_audit(
             self.audit,
             actor,
@@ -77,7 +76,7 @@ class TransactionService:
                 "account_id": {"old": None, "new": account.id},
                 "kind": {"old": None, "new": posting.kind},
                 "amount": {"old": None, "new": amount},
-                "balance": {"old": account.balance, "new": after.balance},
+                "balance": {"old": account.balance, "new": account.balance + amount},
             },
         )
         return transaction

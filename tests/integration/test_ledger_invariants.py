@@ -1,0 +1,134 @@
+"""The database holds the ledger's rules on every path: through `qa.sql(write=True)`, through a plain psycopg
+connection as the writing role, and (for append-only) even as the schema's owner."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from tests.conftest import libpq
+from toolkit.errors import AccountClosed, NotPermitted, Overdraft, ReopenRefused
+from toolkit.roles import WRITER, role_url
+
+
+def writer(database_url) -> psycopg.Connection:
+    return psycopg.connect(libpq(role_url(database_url, WRITER)), autocommit=True)
+
+
+def out_of_balance(database_url) -> list[tuple]:
+    with psycopg.connect(libpq(database_url)) as conn:
+        return conn.execute(
+            "select a.id, a.balance, coalesce(sum(t.amount), 0) from accounts a"
+            " left join transactions t on t.account_id = a.id"
+            " group by a.id having a.balance <> coalesce(sum(t.amount), 0)"
+        ).fetchall()
+
+
+def counts(database_url) -> tuple[int, int]:
+    with psycopg.connect(libpq(database_url)) as conn:
+        return conn.execute(
+            "select (select count(*) from transactions), (select count(*) from audit_log)"
+        ).fetchone()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "update accounts set balance = balance + 1000 where id = 1",
+        "update accounts set balance = 0",
+        "insert into accounts (email, full_name, country, balance)"
+        " values ('rich@example.com', 'R', 'DE', 1e6)",
+    ],
+)
+def test_a_balance_cannot_be_written_except_by_posting(seeded, database_url, statement):
+    with pytest.raises(NotPermitted, match="permission denied"):
+        seeded.sql(statement, write=True)
+    with writer(database_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+    assert out_of_balance(database_url) == []
+
+
+def test_every_posting_path_keeps_each_balance_equal_to_its_ledger(seeded, database_url):
+    rng = random.Random(7)
+    for _ in range(20):
+        account, amount = rng.randint(1, 5), Decimal(rng.randint(1, 5000)) / 100
+        seeded.sql(
+            "insert into transactions (account_id, kind, amount) values (:a, 'deposit', :x)",
+            write=True,
+            a=account,
+            x=amount,
+        )
+        seeded.transactions.post(rng.randint(1, 5), "fee", -Decimal("0.01"))
+    with writer(database_url) as conn:
+        conn.execute(
+            "insert into transactions (account_id, kind, amount) select 1 + i % 5, 'refund', 1.5"
+            " from generate_series(1, 50) i"
+        )
+    assert out_of_balance(database_url) == []
+    version = seeded.accounts.get(3).version
+    seeded.sql("insert into transactions (account_id, kind, amount) values (3, 'deposit', 1)", write=True)
+    assert seeded.accounts.get(3).version == version + 1  # a frame read before it is now a conflict
+
+
+def test_an_overdraft_written_past_the_service_is_refused(seeded, database_url):
+    before = counts(database_url)
+    with pytest.raises(Overdraft):
+        seeded.sql(
+            "insert into transactions (account_id, kind, amount) values (1, 'withdrawal', -1e6)", write=True
+        )
+    with writer(database_url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("insert into transactions (account_id, kind, amount) values (1, 'withdrawal', -1e6)")
+    assert counts(database_url) == before and out_of_balance(database_url) == []
+
+
+def test_nothing_can_be_posted_to_a_closed_account_on_any_path(seeded, database_url):
+    seeded.accounts.close(2)
+    before = counts(database_url)
+    with pytest.raises(AccountClosed, match="account 2 is closed"):
+        seeded.sql("insert into transactions (account_id, kind, amount) values (2, 'deposit', 5)", write=True)
+    with (
+        writer(database_url) as conn,
+        pytest.raises(psycopg.errors.CheckViolation, match="account 2 is closed"),
+    ):
+        conn.execute(
+            "insert into transactions (account_id, kind, amount) values (1, 'deposit', 5), (2, 'deposit', 5)"
+        )
+    assert counts(database_url) == before
+
+
+def test_a_closed_account_cannot_be_reopened_on_any_path(seeded, database_url):
+    seeded.accounts.close(2)
+    with pytest.raises(ReopenRefused):
+        seeded.sql("update accounts set status = 'active' where id = 2", write=True)
+    with writer(database_url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute("update accounts set status = 'suspended' where id = 2")
+    assert seeded.accounts.get(2).status == "closed"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "delete from transactions",
+        "update transactions set amount = amount * 2",
+        "truncate transactions cascade",
+        "delete from audit_log",
+        "update audit_log set actor = 'nobody'",
+        "truncate audit_log",
+    ],
+)
+def test_the_ledger_and_the_audit_log_are_append_only_on_every_path(seeded, database_url, statement):
+    before = counts(database_url)
+    with pytest.raises(NotPermitted):
+        seeded.sql(statement, write=True)
+    with writer(database_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+    # Even the schema's owner (a superuser here) meets the triggers.
+    with (
+        psycopg.connect(libpq(database_url), autocommit=True) as owner,
+        pytest.raises(psycopg.errors.RestrictViolation, match="append-only"),
+    ):
+        owner.execute(statement)
+    assert counts(database_url) == before
