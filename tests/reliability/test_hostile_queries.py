@@ -121,3 +121,63 @@ def test_the_sql_capture_sees_reads_and_values_stay_bound(http):
     assert response.status_code == 200 and response.json() == []
     assert any("FROM accounts" in s for s in STATEMENTS)
     assert all(MARK not in s for s in STATEMENTS)
+
+
+HOSTILE_READS = [
+    # NUL and other control characters in a value (PostgreSQL cannot take NUL in text)
+    ("/v1/accounts", "full_name=eq.a\x00b"),
+    ("/v1/accounts", "full_name=like.a\x00*"),
+    ("/v1/accounts", "email=in.(a\x00b,c)"),
+    ("/v1/accounts", "email=gt.a\x01"),
+    ("/v1/accounts", "created_at=gt.2025-01-01T00:00:00\x00"),
+    ("/v1/audit", "actor=eq.\x00"),
+    ("/v1/transactions", "description=eq.\x1b[0m"),
+    ("/v1/metrics/accounts", "country=eq.\x00"),
+    ("/v1/accounts", "order=full_name\x00"),
+    ("/v1/accounts", "select=id,\x00email"),
+    # an operator that does not fit the column's type
+    ("/v1/accounts", "balance=like.*1*"),
+    ("/v1/accounts", "created_at=gt.abc"),
+    ("/v1/accounts", "id=ilike.x"),
+    ("/v1/accounts", "id=is.true"),
+    ("/v1/accounts", "balance=is.false"),
+    ("/v1/accounts", "status=is.true"),
+    ("/v1/transactions", "created_at=not.is.true"),
+    ("/v1/audit", "changes=eq.x"),
+    ("/v1/metrics/accounts", "email=is.true"),
+    # numbers whose exponent overflows decimal arithmetic or the column
+    ("/v1/accounts", "balance=gt.1e999999"),
+    ("/v1/accounts", "balance=gt.1E+99999"),
+    ("/v1/accounts", "balance=lt.-1e999999999"),
+    ("/v1/accounts", "balance=eq.1e-999999"),
+    ("/v1/transactions", "amount=in.(1,1e999999)"),
+    ("/v1/metrics/accounts", "balance=gt.1e999999"),
+    ("/v1/accounts", "offset=99999999999999999999999"),
+    ("/v1/accounts", "limit=99999999999999999999999"),
+    # digits that are not ASCII: Arabic-Indic, full-width, superscript, and Python's underscores
+    ("/v1/accounts", "id=eq.\u0661\u0662\u0663"),
+    ("/v1/accounts", "balance=eq.\u0661\u0662"),
+    ("/v1/accounts", "version=eq.\uff11"),
+    ("/v1/accounts", "id=eq.1_0"),
+    ("/v1/audit", "entity_id=eq.\u0661"),
+    ("/v1/accounts", "limit=\u0661"),
+    ("/v1/accounts", "offset=\u00b2"),
+    ("/v1/metrics/accounts", "id=eq.\u0661"),
+]
+
+
+@pytest.mark.parametrize(("route", "query"), HOSTILE_READS)
+def test_hostile_filter_values_are_a_400_that_names_the_parameter(http, route, query):
+    client, headers = http
+    name, _, value = query.partition("=")
+    response = client.get(route, params=[(name, value)], headers=headers)
+    assert response.status_code == 400, (query, response.text)
+    assert response.json()["message"], response.text
+    assert name.split(",")[0] in response.text or "select" in query or "order" in query, response.text
+
+
+@pytest.mark.parametrize("value", ["\u00b2-", "0-\u0661", "99999999999999999999999-"])
+def test_a_range_header_with_strange_digits_is_a_400(http, value):
+    client, headers = http
+    response = client.get("/v1/accounts", headers=headers | {"Range": value.encode()})  # type: ignore[dict-item]
+    assert response.status_code == 400, response.text
