@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 from sqlalchemy import Select, bindparam, func, select
 
-from sidecar.grammar import ReadQuery, parse_read
+from sidecar.grammar import Filter, ReadQuery, parse_read
 from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
 from sidecar.responses import OBJECT, rows_response, wanted
 from toolkit.reads import Reads
@@ -86,13 +87,19 @@ def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
 
 
 async def read(
-    request: Request[Any, Any, Any], repository: Repository, reads: Reads, settings: Settings
+    request: Request[Any, Any, Any],
+    repository: Repository,
+    reads: Reads,
+    settings: Settings,
+    always: tuple[Filter, ...] = (),
 ) -> ASGIResponse:
     """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
 
+    Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
     One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout."""
     media = wanted(request)
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
+    query = replace(query, filters=query.filters + always)
     columns = selected(repository, query)
     fetched = columns if "id" in columns else (*columns, "id")
     params, where = bound(repository, query)
