@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.conftest import libpq
+from tests.reliability.hostile import HOSTILE_TEXT, HUGE_EXPONENT, nested
 
 
 def counts(database_url) -> tuple[int, int, int]:
@@ -296,3 +302,69 @@ async def test_a_write_of_more_rows_than_the_cap_is_a_413_with_a_hint_and_nothin
             assert "batches" in response.json()["hint"] and "post_frame" in response.json()["hint"]
         within = await capped.post("/v1/transactions", json=postings[:3], headers=headers)
     assert within.status_code == 201, within.text
+
+
+RAW_NUMBER = st.one_of(HUGE_EXPONENT, st.integers().map(str), st.decimals(places=3).map(str))
+AMOUNT = st.one_of(HOSTILE_TEXT.map(json.dumps), RAW_NUMBER)
+POSTING = st.fixed_dictionaries(
+    {
+        "account_id": st.one_of(st.just("ACCOUNT"), RAW_NUMBER, HOSTILE_TEXT.map(json.dumps)),
+        "kind": st.sampled_from(['"deposit"', '"withdrawal"', '"x\\u0000"', "1"]),
+        "amount": AMOUNT,
+        "description": st.one_of(HOSTILE_TEXT, st.text(max_size=20)).map(json.dumps),
+    }
+)
+CONTENT_TYPES = st.sampled_from(
+    ["application/json", "application/json; charset=utf-8", "text/plain", "", "application/xml"]
+)
+
+
+@pytest.fixture
+def sync_writer(settings, database_url):
+    """A synchronous client (hypothesis drives it), a write key and an account with money on it."""
+    from litestar.testing import TestClient
+
+    from sidecar import create_app
+    from tests.reliability.test_hostile_queries import read_key
+
+    headers = {"Authorization": f"Bearer {read_key(settings, scope='write')}"}
+    with TestClient(app=create_app(settings)) as http:
+        made = http.post(
+            "/v1/accounts",
+            json={"email": "fuzz@example.com", "full_name": "Fuzz", "country": "DE"},
+            headers=headers | {"Prefer": "return=representation"},
+        )
+        account_id = made.json()[0]["id"]
+        deposit = {"account_id": account_id, "kind": "deposit", "amount": "100.00"}
+        assert http.post("/v1/transactions", json=deposit, headers=headers).status_code == 201
+        yield http, headers, account_id
+
+
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    posting=POSTING,
+    many=st.booleans(),
+    depth=st.one_of(st.just(0), st.integers(min_value=1, max_value=100_000)),
+    content_type=CONTENT_TYPES,
+)
+def test_any_posting_body_is_answered_2xx_or_4xx_and_a_refusal_writes_nothing(
+    sync_writer, database_url, posting, many, depth, content_type
+):
+    http, headers, account_id = sync_writer
+    fields = ", ".join(f'"{k}": {v}' for k, v in posting.items()).replace('"ACCOUNT"', str(account_id))
+    body = "{" + fields + "}"
+    body = nested(depth, body) if depth else (f"[{body}, {body}]" if many else body)
+    before = counts(database_url)
+    response = http.post(
+        "/v1/transactions",
+        content=body.encode("utf-8", "surrogatepass"),
+        headers=headers | ({"Content-Type": content_type} if content_type else {}),
+    )
+    assert response.status_code < 500, (body[:300], response.text)
+    if response.status_code >= 400:
+        assert response.json()["message"], response.text
+        assert counts(database_url) == before
+    if not content_type.startswith("application/json"):
+        assert response.status_code == 415, (content_type, response.text)

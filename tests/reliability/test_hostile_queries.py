@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from sidecar import create_app
+from tests.reliability.hostile import HOSTILE_TEXT, typed_filter
 from toolkit.services import ApiKeyService
 from toolkit.wiring import create_container
 
@@ -34,7 +35,8 @@ OPS = st.sampled_from(
     ["eq.", "neq.", "gt.", "lt.", "like.", "ilike.", "in.(", "is.", "not.eq.", "not.in.(", ""]
 )
 MARK = "zqx"  # every generated value carries this, so the SQL text can be searched for it
-VALUES = st.builds(lambda op, text: f"{op}{MARK}{text}", OPS, st.text(max_size=30))
+VALUES = st.builds(lambda op, text: f"{op}{MARK}{text}", OPS, st.one_of(st.text(max_size=30), HOSTILE_TEXT))
+NUMERIC = {"id", "balance", "version", "account_id", "amount", "entity_id", "last_entity_id"}
 STATEMENTS: list[str] = []
 
 
@@ -93,6 +95,24 @@ def test_any_query_string_is_answered_200_or_4xx_and_stays_out_of_sql(http, rout
         assert body.get("message") or body.get("detail"), body
     for statement in STATEMENTS:
         assert MARK not in statement, (route, params, statement)
+
+
+@hypothesis_settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=typed_filter())
+def test_any_operator_on_any_column_with_any_value_is_answered_200_or_4xx(http, case):
+    """Operators that do not fit the column's type, control characters, huge exponents, digits that are not
+    ASCII: never a 500, and a number in digits other than ASCII is a 400, not read as another number."""
+    client, headers = http
+    route, params = case
+    response = client.get(route, params=params, headers=headers)
+    assert response.status_code < 500, (route, params, response.text)
+    assert response.status_code not in (401, 403), response.text
+    column, raw = params[0]
+    value = raw.split(".", 2)[-1] if raw.startswith("not.") else raw.partition(".")[2]
+    if column in NUMERIC and not raw.startswith(("is", "not.is")) and not value.isascii():
+        assert response.status_code == 400, (route, params, response.text)
 
 
 @hypothesis_settings(
