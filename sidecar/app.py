@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import logging
+from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
@@ -15,6 +16,7 @@ from wireup.integration.asgi import WireupASGIMiddleware
 import toolkit
 from sidecar.access_log import AccessLogMiddleware
 from sidecar.auth import OPEN, require_api_key
+from sidecar.body import JsonRequest, require_json
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.routes import accounts, health, ledger, metrics
 from sidecar.shortcut import AccountShortcut
@@ -51,6 +53,12 @@ def settle_memory() -> None:
     gc.freeze()
 
 
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Before every handler: the API key first (401/403), then a write's content type (415)."""
+    await require_api_key(request)
+    await require_json(request)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """The sidecar app. Settings are read once here (from the environment) unless given."""
     container = create_container(settings if settings is not None else Settings.load())
@@ -62,7 +70,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[*accounts.ROUTES, *ledger.ROUTES, *metrics.ROUTES, *health.ROUTES],
         middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
-        before_request=require_api_key,
+        before_request=before_request,
+        request_class=JsonRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         on_startup=[settle_memory],

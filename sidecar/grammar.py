@@ -6,6 +6,7 @@ Filter(column='status', operator='in', value=('closed', 'suspended'), negated=Tr
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -13,6 +14,7 @@ from typing import Literal
 OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is")
 IS_VALUES = ("null", "true", "false")
 RESERVED = frozenset({"select", "order", "limit", "offset"})
+MAX_BIGINT = 2**63 - 1
 
 
 class GrammarError(ValueError):
@@ -124,16 +126,31 @@ def parse_select(raw: str) -> tuple[str, ...]:
     return names
 
 
+def is_count(raw: str) -> bool:
+    """ASCII digits small enough for a bigint (`str.isdigit` also takes superscripts and Arabic-Indic)."""
+    return raw.isascii() and raw.isdigit() and int(raw) <= MAX_BIGINT
+
+
 def parse_count(name: str, raw: str) -> int:
-    if not raw.isdigit():
-        raise GrammarError(f"{name}={raw}: must be a whole number, 0 or more")
+    if not is_count(raw):
+        raise GrammarError(f"{name}={raw}: must be a whole number, 0 or more (at most {MAX_BIGINT})")
     return int(raw)
+
+
+def refuse_control_characters(name: str, raw: str) -> None:
+    """No control character reaches a query: PostgreSQL cannot take NUL, and the others are never meant."""
+    bad = next((c for c in name + raw if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise GrammarError(
+            f"{name!r}: the parameter contains a control character (U+{ord(bad):04X})",
+            hint="percent-encode only printable text",
+        )
 
 
 def parse_range(header: str) -> tuple[int, int | None]:
     """The `Range` header, `0-49` or `items=0-49` or `10-`: (offset, limit or None)."""
     first, dash, last = header.strip().removeprefix("items=").partition("-")
-    if not dash or not first.isdigit() or (last and not last.isdigit()):
+    if not dash or not is_count(first) or (last and not is_count(last)):
         raise GrammarError(f"Range: {header}: expected FIRST-LAST, e.g. 0-49")
     start = int(first)
     if last and int(last) < start:
@@ -155,6 +172,7 @@ def parse_read(
     if range_header:
         offset, limit = parse_range(range_header)
     for name, raw in params:
+        refuse_control_characters(name, raw)
         if name == "select":
             select = None if raw.strip() == "*" else parse_select(raw)
         elif name == "order":

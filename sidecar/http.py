@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 
 from sidecar.errors import ApiError
+from sidecar.grammar import is_count
 from sidecar.responses import etag, rows_response, wanted
 from toolkit.entities import Entity
 from toolkit.errors import StaleVersion
@@ -27,7 +28,7 @@ def if_match_version(request: Request[Any, Any, Any]) -> int | None:
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not is_count(value):
         raise ApiError(400, "PGRST100", f'If-Match: {raw}: expected an ETag this API sent, e.g. "3"')
     return int(value)
 

@@ -26,13 +26,14 @@ ERRORS = {
     406: "The single-object media type was asked for, but not exactly one row matched",
     409: "A business rule refused the change (overdraft, closed account, duplicate email, stale version)",
     412: "If-Match names a version that is no longer current",
-    413: "The request body is too large",
+    413: "The request body is too large, or carries more rows than QUEACCOUNT_MAX_WRITE_ROWS",
+    415: "The body is not application/json (charset UTF-8 if any)",
     422: "A value the business rules refuse (the details name row and field)",
     503: "The database is unavailable; retry after Retry-After seconds",
     504: "The query ran longer than the statement timeout",
 }
 READ = (400, 401, 503, 504)
-WRITE = (400, 401, 403, 409, 413, 422, 503)
+WRITE = (400, 401, 403, 409, 413, 415, 422, 503)
 
 
 def responses(status: int, body: Any, *errors: int, description: str = "Success") -> dict[int, ResponseSpec]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,8 @@ from toolkit.errors import ValidationFailed
 from toolkit.mixins.crud import CRUDMixin
 
 Repository = type[CRUDMixin[Any, Any, Any]]
+INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 
 COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
     "eq": lambda c, v: c == v,
@@ -48,7 +51,10 @@ def python_type(col: ColumnElement[Any]) -> type[Any]:
 
 
 def typed(col: ColumnElement[Any], raw: str) -> Any:
-    """Convert one filter value to the column's type; a bad value is a 400 naming column and value."""
+    """Convert one filter value to the column's type; a bad value is a 400 naming column and value.
+
+    Numbers are ASCII digits only (Python's int() and Decimal() also take Arabic-Indic digits and `1_0`)
+    and must fit the column, so no value reaches decimal arithmetic or PostgreSQL that either would refuse."""
     kind = python_type(col)
     try:
         if issubclass(kind, enum.Enum):
@@ -56,16 +62,18 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
         if kind is bool:
             return {"true": True, "false": False}[raw]
         if kind is int:
-            number = int(raw)
-            if not -(2**63) <= number < 2**63:
+            number = int(raw) if INTEGER.fullmatch(raw) else None
+            if number is None or not -(2**63) <= number < 2**63:
                 raise ValueError(raw)
             return number
         if kind is Decimal:
-            decimal = Decimal(raw)
-            if not decimal.is_finite():
+            decimal = Decimal(raw) if DECIMAL.fullmatch(raw) else None
+            if decimal is None or not fits(col, decimal):
                 raise ValueError(raw)
             return decimal
         if kind is datetime:
+            if not raw.isascii():
+                raise ValueError(raw)
             return datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
         if kind is str:
             return raw
@@ -75,10 +83,22 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
     raise GrammarError(f"{col.key} cannot be filtered (its values are {kind.__name__})")
 
 
+def fits(col: ColumnElement[Any], number: Decimal) -> bool:
+    """A number within the column's numeric(p, s) range, judged by its exponent: no arithmetic, so a huge
+    exponent (`1e999999999`) cannot overflow the decimal context."""
+    if number.is_zero():
+        return True
+    digits = getattr(col.type, "precision", None) or 1000
+    places = getattr(col.type, "scale", None) or 0
+    return -1000 < number.adjusted() < digits - places
+
+
 def values(repository: Repository, item: Filter) -> list[Any]:
     """A filter's values, checked and converted to its column's type (none for `is`)."""
     col = column(repository, item.column)
     if item.operator == "is":
+        if item.value != "null" and python_type(col) is not bool:
+            raise GrammarError(f"{item.column}: is.{item.value} needs a boolean column; is.null fits any")
         return []
     if item.operator in ("like", "ilike"):
         if python_type(col) is not str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Hashable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 from sqlalchemy import Select, bindparam, func, select
 
-from sidecar.grammar import ReadQuery, parse_read
+from sidecar.grammar import Filter, ReadQuery, parse_read
 from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
 from sidecar.responses import OBJECT, rows_response, wanted
 from toolkit.reads import Reads
@@ -23,10 +24,18 @@ def content_range(offset: int, count: int, total: int | None) -> str:
     return f"{shown}/{'*' if total is None else total}"
 
 
-def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int) -> str:
-    """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id, else the next offset."""
+def page_size(asked: int | None, settings: Settings, headers: dict[str, str]) -> int:
+    """The rows one page returns: as asked, at most `max_page_size` (a larger ask sets X-Limit-Capped)."""
+    if asked is not None and asked > settings.max_page_size:
+        headers["X-Limit-Capped"] = str(settings.max_page_size)
+    return min(asked if asked is not None else settings.max_page_size, settings.max_page_size)
+
+
+def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int | None) -> str:
+    """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id and given the last id, else the
+    next offset."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
-    if is_keyset(read):
+    if last_id is not None and is_keyset(read):
         params = [(k, v) for k, v in params if not (k == "id" and v.startswith("gt."))]
         params.append(("id", f"gt.{last_id}"))
     else:
@@ -78,22 +87,26 @@ def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
 
 
 async def read(
-    request: Request[Any, Any, Any], repository: Repository, reads: Reads, settings: Settings
+    request: Request[Any, Any, Any],
+    repository: Repository,
+    reads: Reads,
+    settings: Settings,
+    always: tuple[Filter, ...] = (),
 ) -> ASGIResponse:
     """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
 
+    Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
     One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout."""
     media = wanted(request)
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
+    query = replace(query, filters=query.filters + always)
     columns = selected(repository, query)
     fetched = columns if "id" in columns else (*columns, "id")
     params, where = bound(repository, query)
     for order_term in query.order:
         column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
-    limit = min(query.limit if query.limit is not None else settings.max_page_size, settings.max_page_size)
     headers: dict[str, str] = {}
-    if query.limit is not None and query.limit > settings.max_page_size:
-        headers["X-Limit-Capped"] = str(settings.max_page_size)
+    limit = page_size(query.limit, settings, headers)
     fetch = min(limit, 2) if media == OBJECT else limit
     key = (repository, shape(query))
     page = {"limit": fetch, "offset": query.offset}

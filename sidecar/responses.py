@@ -47,7 +47,15 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+# OWASP's CSV injection guidance: a cell starting with one of these is a formula to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(value: Any) -> str:
+    """One CSV cell. Text (a `str`: the value of a text column) that would start a formula gets a leading
+    single quote; numbers, timestamps and JSON never do, so a negative amount stays a number."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, datetime | date):

@@ -66,6 +66,7 @@ class Settings:
     read_database_url: URL | None = field(default=None, repr=False)
     home: Path = field(default_factory=default_home)
     max_page_size: int = 1000
+    max_write_rows: int = 1000
     statement_timeout_ms: int = 5000
     pool_size: int = 10
     connect_timeout_s: float = 2.0
@@ -101,7 +102,7 @@ class Settings:
                 converted[name] = normalise_url(value)
             elif name == "home":
                 converted[name] = Path(value).expanduser()
-            elif name in ("max_page_size", "statement_timeout_ms", "pool_size"):
+            elif name in ("max_page_size", "statement_timeout_ms", "pool_size", "max_write_rows"):
                 converted[name] = int(value)
             elif name in ("connect_timeout_s", "api_key_cache_s"):
                 converted[name] = float(value)

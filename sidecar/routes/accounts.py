@@ -16,6 +16,7 @@ from sidecar.errors import ApiError
 from sidecar.grammar import parse_read
 from sidecar.http import conditional, prefers, written
 from sidecar.openapi import ERRORS, READ, WRITE, ErrorBody, responses
+from sidecar.query import values
 from sidecar.reads import read
 from sidecar.responses import etag, one_row_response
 from toolkit.entities import Account, AccountCreate, AccountUpdate, changes_of
@@ -127,20 +128,15 @@ async def patch_account_by_filter(
     """Only `id=eq.N` is accepted, so one request never changes many accounts by accident."""
     query = parse_read(request.query_params.multi_items())
     only = query.filters[0] if len(query.filters) == 1 else None
-    if (
-        only is None
-        or only.column != "id"
-        or only.operator != "eq"
-        or only.negated
-        or not str(only.value).isdigit()
-    ):
+    if only is None or only.column != "id" or only.operator != "eq" or only.negated:
         raise ApiError(
             400,
             "PGRST100",
             "PATCH /v1/accounts needs exactly one filter, id=eq.N",
             hint="PATCH /v1/accounts?id=eq.42",
         )
-    return await change(request, int(str(only.value)), data, service)
+    (account_id,) = values(AccountRepository, only)  # typed as the read grammar types it: a 400 if not an id
+    return await change(request, account_id, data, service)
 
 
 @post(

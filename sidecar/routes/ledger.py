@@ -11,14 +11,18 @@ from wireup import Injected
 from wireup.integration.asgi import inject
 
 from sidecar.auth import actor
+from sidecar.grammar import Filter
 from sidecar.http import written
 from sidecar.openapi import READ, WRITE, responses
 from sidecar.reads import read
-from toolkit.entities import AuditEntry, Transaction, TransactionCreate
+from toolkit.entities import ApiKey, AuditEntry, Transaction, TransactionCreate
+from toolkit.models.enums import KeyScope
 from toolkit.reads import Reads
 from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.services import TransactionService
 from toolkit.settings import Settings
+
+SQL_ROWS = Filter("entity", "neq", "sql")  # audit rows of qa.sql(..., write=True): write keys only
 
 
 @get(
@@ -63,8 +67,11 @@ async def post_transactions(
 async def list_audit(
     request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
 ) -> ASGIResponse:
-    """Who changed what and when: one row per change made through a service."""
-    return await read(request, AuditRepository, reads, settings)
+    """Who changed what and when: one row per change made through a service. Rows of `qa.sql(...,
+    write=True)` (entity `sql`: statements and their parameters) are shown to write keys only."""
+    key: ApiKey = request.state.api_key
+    hidden = () if key.scope is KeyScope.WRITE else (SQL_ROWS,)
+    return await read(request, AuditRepository, reads, settings, always=hidden)
 
 
 ROUTES = [list_transactions, post_transactions, list_audit]

@@ -14,6 +14,7 @@ from wireup.integration.asgi import inject
 from sidecar.grammar import GrammarError, parse_read
 from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, responses
 from sidecar.query import conditions
+from sidecar.reads import next_link, page_size
 from sidecar.responses import rows_response, wanted
 from toolkit.db import UnitOfWork
 from toolkit.repositories import AccountRepository
@@ -23,6 +24,8 @@ from toolkit.settings import Settings
 TAGS = ["metrics"]
 FROM = QueryParameter(name="from", description="first bucket: an ISO date or timestamp (UTC unless it says)")
 TO = QueryParameter(name="to", description="last bucket, included: an ISO date or timestamp")
+LIMIT = QueryParameter(description="groups per page (at most QUEACCOUNT_MAX_PAGE_SIZE, the default)")
+OFFSET = QueryParameter(description="groups to skip")
 
 
 def moment(name: str, raw: str | None) -> datetime | None:
@@ -45,8 +48,13 @@ def only(request: Request[Any, Any, Any], *known: str) -> None:
         )
 
 
-def answer(request: Request[Any, Any, Any], rows: list[dict[str, Any]], columns: list[str]) -> ASGIResponse:
-    return rows_response(rows, columns, wanted(request))
+def answer(
+    request: Request[Any, Any, Any],
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    headers: dict[str, str] | None = None,
+) -> ASGIResponse:
+    return rows_response(rows, columns, wanted(request), headers=headers)
 
 
 @get(
@@ -64,13 +72,26 @@ async def account_metrics(
     group_by: Annotated[
         str | None, QueryParameter(description="columns to group by, comma-separated, e.g. status,plan")
     ] = None,
+    limit: Annotated[str | None, LIMIT] = None,
+    offset: Annotated[str | None, OFFSET] = None,
 ) -> ASGIResponse:
-    """`group_by=status,plan` plus any read filter (e.g. `country=eq.DE`)."""
+    """`group_by=status,plan` plus any read filter (e.g. `country=eq.DE`); groups come in group_by order,
+    a page at a time (`limit`, `offset`; at most QUEACCOUNT_MAX_PAGE_SIZE, with Link rel=next)."""
     query = parse_read(request.query_params.multi_items(), extra=["group_by"])
+    if query.select is not None or query.order:
+        raise GrammarError(
+            f"{request.url.path} takes no select or order: groups come in group_by order",
+            hint="its parameters: group_by, limit, offset and filters",
+        )
     groups = [g for g in (group_by or "").split(",") if g]
+    headers: dict[str, str] = {}
+    most = page_size(query.limit, settings, headers)
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.accounts_by(groups, *conditions(AccountRepository, query))
-    return answer(request, rows, [*groups, "count", "total_balance"])
+    where = conditions(AccountRepository, query)
+    rows = await metrics.accounts_by(groups, *where, limit=most, offset=query.offset)
+    if len(rows) == most:
+        headers["Link"] = next_link(request, query, most, None)
+    return answer(request, rows, [*groups, "count", "total_balance"], headers)
 
 
 @get(
@@ -92,7 +113,7 @@ async def signup_metrics(
     """`bucket=day|week|month&from=2025-01-01&to=2025-01-31`; every bucket is present, empty ones as 0."""
     only(request, "bucket", "from", "to")
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.signups(bucket, moment("from", start), moment("to", end))
+    rows = await metrics.signups(bucket, moment("from", start), moment("to", end), settings.max_page_size)
     return answer(request, rows, ["bucket", "signups"])
 
 
@@ -121,7 +142,9 @@ async def transaction_metrics(
         raise GrammarError(f"group_by={group_by}: transactions can be grouped by kind only")
     by_kind = group_by == "kind"
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.transactions_per(bucket, moment("from", start), moment("to", end), by_kind=by_kind)
+    rows = await metrics.transactions_per(
+        bucket, moment("from", start), moment("to", end), by_kind=by_kind, most=settings.max_page_size
+    )
     return answer(request, rows, ["bucket", *(["kind"] if by_kind else []), "count", "total"])
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from sidecar import create_app
+from tests.reliability.hostile import HOSTILE_TEXT, typed_filter
 from toolkit.services import ApiKeyService
 from toolkit.wiring import create_container
 
@@ -34,7 +35,8 @@ OPS = st.sampled_from(
     ["eq.", "neq.", "gt.", "lt.", "like.", "ilike.", "in.(", "is.", "not.eq.", "not.in.(", ""]
 )
 MARK = "zqx"  # every generated value carries this, so the SQL text can be searched for it
-VALUES = st.builds(lambda op, text: f"{op}{MARK}{text}", OPS, st.text(max_size=30))
+VALUES = st.builds(lambda op, text: f"{op}{MARK}{text}", OPS, st.one_of(st.text(max_size=30), HOSTILE_TEXT))
+NUMERIC = {"id", "balance", "version", "account_id", "amount", "entity_id", "last_entity_id"}
 STATEMENTS: list[str] = []
 
 
@@ -96,6 +98,24 @@ def test_any_query_string_is_answered_200_or_4xx_and_stays_out_of_sql(http, rout
 
 
 @hypothesis_settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=typed_filter())
+def test_any_operator_on_any_column_with_any_value_is_answered_200_or_4xx(http, case):
+    """Operators that do not fit the column's type, control characters, huge exponents, digits that are not
+    ASCII: never a 500, and a number in digits other than ASCII is a 400, not read as another number."""
+    client, headers = http
+    route, params = case
+    response = client.get(route, params=params, headers=headers)
+    assert response.status_code < 500, (route, params, response.text)
+    assert response.status_code not in (401, 403), response.text
+    column, raw = params[0]
+    value = raw.split(".", 2)[-1] if raw.startswith("not.") else raw.partition(".")[2]
+    if column in NUMERIC and not raw.startswith(("is", "not.is")) and not value.isascii():
+        assert response.status_code == 400, (route, params, response.text)
+
+
+@hypothesis_settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(header=st.text(max_size=40), prefer=st.text(max_size=40), accept=st.text(max_size=40))
@@ -121,3 +141,63 @@ def test_the_sql_capture_sees_reads_and_values_stay_bound(http):
     assert response.status_code == 200 and response.json() == []
     assert any("FROM accounts" in s for s in STATEMENTS)
     assert all(MARK not in s for s in STATEMENTS)
+
+
+HOSTILE_READS = [
+    # NUL and other control characters in a value (PostgreSQL cannot take NUL in text)
+    ("/v1/accounts", "full_name=eq.a\x00b"),
+    ("/v1/accounts", "full_name=like.a\x00*"),
+    ("/v1/accounts", "email=in.(a\x00b,c)"),
+    ("/v1/accounts", "email=gt.a\x01"),
+    ("/v1/accounts", "created_at=gt.2025-01-01T00:00:00\x00"),
+    ("/v1/audit", "actor=eq.\x00"),
+    ("/v1/transactions", "description=eq.\x1b[0m"),
+    ("/v1/metrics/accounts", "country=eq.\x00"),
+    ("/v1/accounts", "order=full_name\x00"),
+    ("/v1/accounts", "select=id,\x00email"),
+    # an operator that does not fit the column's type
+    ("/v1/accounts", "balance=like.*1*"),
+    ("/v1/accounts", "created_at=gt.abc"),
+    ("/v1/accounts", "id=ilike.x"),
+    ("/v1/accounts", "id=is.true"),
+    ("/v1/accounts", "balance=is.false"),
+    ("/v1/accounts", "status=is.true"),
+    ("/v1/transactions", "created_at=not.is.true"),
+    ("/v1/audit", "changes=eq.x"),
+    ("/v1/metrics/accounts", "email=is.true"),
+    # numbers whose exponent overflows decimal arithmetic or the column
+    ("/v1/accounts", "balance=gt.1e999999"),
+    ("/v1/accounts", "balance=gt.1E+99999"),
+    ("/v1/accounts", "balance=lt.-1e999999999"),
+    ("/v1/accounts", "balance=eq.1e-999999"),
+    ("/v1/transactions", "amount=in.(1,1e999999)"),
+    ("/v1/metrics/accounts", "balance=gt.1e999999"),
+    ("/v1/accounts", "offset=99999999999999999999999"),
+    ("/v1/accounts", "limit=99999999999999999999999"),
+    # digits that are not ASCII: Arabic-Indic, full-width, superscript, and Python's underscores
+    ("/v1/accounts", "id=eq.\u0661\u0662\u0663"),
+    ("/v1/accounts", "balance=eq.\u0661\u0662"),
+    ("/v1/accounts", "version=eq.\uff11"),
+    ("/v1/accounts", "id=eq.1_0"),
+    ("/v1/audit", "entity_id=eq.\u0661"),
+    ("/v1/accounts", "limit=\u0661"),
+    ("/v1/accounts", "offset=\u00b2"),
+    ("/v1/metrics/accounts", "id=eq.\u0661"),
+]
+
+
+@pytest.mark.parametrize(("route", "query"), HOSTILE_READS)
+def test_hostile_filter_values_are_a_400_that_names_the_parameter(http, route, query):
+    client, headers = http
+    name, _, value = query.partition("=")
+    response = client.get(route, params=[(name, value)], headers=headers)
+    assert response.status_code == 400, (query, response.text)
+    assert response.json()["message"], response.text
+    assert name.split(",")[0] in response.text or "select" in query or "order" in query, response.text
+
+
+@pytest.mark.parametrize("value", ["\u00b2-", "0-\u0661", "99999999999999999999999-"])
+def test_a_range_header_with_strange_digits_is_a_400(http, value):
+    client, headers = http
+    response = client.get("/v1/accounts", headers=headers | {"Range": value.encode()})  # type: ignore[dict-item]
+    assert response.status_code == 400, response.text

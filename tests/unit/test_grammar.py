@@ -77,3 +77,13 @@ def test_a_whole_query_string_splits_into_its_parts():
     assert read.order == (Order("id", True),) and read.extra == {"group_by": "plan"}
     with pytest.raises(GrammarError, match="whole number"):
         parse_read([("limit", "-1")])
+
+
+@pytest.mark.parametrize("digits", ["\u00b2", "\u0661\u0662", "\uff11", "1_0", "99999999999999999999999"])
+def test_counts_and_ranges_take_ascii_digits_that_fit_a_bigint_only(digits):
+    with pytest.raises(GrammarError):
+        parse_read([("limit", digits)])
+    with pytest.raises(GrammarError):
+        parse_range(f"{digits}-")
+    with pytest.raises(GrammarError):
+        parse_range(f"0-{digits}")

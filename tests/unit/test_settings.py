@@ -64,3 +64,8 @@ def test_importing_the_toolkit_does_no_work():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_the_rows_one_write_may_carry_default_to_1000_and_come_from_the_environment():
+    assert Settings.load(environ={}, env_file=None).max_write_rows == 1000
+    assert Settings.load(environ={"QUEACCOUNT_MAX_WRITE_ROWS": "250"}, env_file=None).max_write_rows == 250

@@ -25,15 +25,16 @@ class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
             kwargs["email"] = kwargs["email"].strip().lower()
         return super()._get_query(*args, **kwargs)
 
-    async def totals_by(self, group_by: list[str], *where: ColumnElement[bool]) -> list[dict[str, Any]]:
-        """Count and total balance of the matching accounts per combination of the `group_by` columns."""
+    async def totals_by(
+        self, group_by: list[str], *where: ColumnElement[bool], limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Count and total balance of the matching accounts per combination of the `group_by` columns,
+        in the order of those columns (`limit` and `offset` page through the groups)."""
         groups = [self.column(name) for name in group_by]
         total = func.coalesce(func.sum(self.table.c.balance), 0).label("total_balance")
         query = select(*groups, func.count().label("count"), total).where(*where)
-        return [
-            dict(row._mapping)
-            for row in await self.session.execute(query.group_by(*groups).order_by(*groups))
-        ]
+        query = query.group_by(*groups).order_by(*groups).limit(limit).offset(offset)
+        return [dict(row._mapping) for row in await self.session.execute(query)]
 
     async def owners_of(self, emails: list[str]) -> dict[str, int]:
         """Which account holds each of these (normalised, valid) emails; absent ones are left out."""

@@ -22,26 +22,42 @@ class MetricsService:
     def __init__(self, accounts: AccountRepository, transactions: TransactionRepository) -> None:
         self.accounts, self.transactions = accounts, transactions
 
-    async def accounts_by(self, group_by: list[str], *where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    async def accounts_by(
+        self, group_by: list[str], *where: ColumnElement[bool], limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
         """Count and total balance of the matching accounts per combination of the `group_by` columns."""
-        return await self.accounts.totals_by(group_by, *where)
+        return await self.accounts.totals_by(group_by, *where, limit=limit, offset=offset)
 
     async def signups(
-        self, bucket: str, start: datetime | None = None, end: datetime | None = None
+        self, bucket: str, start: datetime | None = None, end: datetime | None = None, most: int = MAX_BUCKETS
     ) -> list[dict[str, Any]]:
-        """New accounts per UTC day, week or month from `start` to `end` (default: the data's span)."""
-        rows = await self._series(self.accounts, "created_at", None, None, [], bucket, start, end)
+        """New accounts per UTC day, week or month from `start` to `end` (default: the data's span); more
+        than `most` buckets are refused."""
+        rows = await self._series(self.accounts, "created_at", None, None, [], bucket, start, end, most)
         return [{"bucket": r["bucket"], "signups": r["count"]} for r in rows]
 
     async def transactions_per(
-        self, bucket: str, start: datetime | None = None, end: datetime | None = None, by_kind: bool = False
+        self,
+        bucket: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        by_kind: bool = False,
+        most: int = MAX_BUCKETS,
     ) -> list[dict[str, Any]]:
         """Count and sum of postings per bucket (and per kind with `by_kind`), empty buckets as 0."""
         from toolkit.models.enums import TransactionKind
 
         kinds = [k.value for k in TransactionKind] if by_kind else []
         rows = await self._series(
-            self.transactions, "occurred_at", "amount", "kind" if by_kind else None, kinds, bucket, start, end
+            self.transactions,
+            "occurred_at",
+            "amount",
+            "kind" if by_kind else None,
+            kinds,
+            bucket,
+            start,
+            end,
+            most,
         )
         return [
             {
@@ -63,7 +79,9 @@ class MetricsService:
         bucket: str,
         start: datetime | None,
         end: datetime | None,
+        most: int,
     ) -> list[dict[str, Any]]:
+        most = min(most, MAX_BUCKETS)
         if bucket not in BUCKETS:
             raise ValidationFailed(Issue(None, "bucket", f"{bucket!r} is not one of {', '.join(BUCKETS)}"))
         start, end = utc(start), utc(end)
@@ -77,12 +95,10 @@ class MetricsService:
             bucket=bucket,
             start=start,
             end=end,
-            most=MAX_BUCKETS + 1,
+            most=most + 1,
         )
-        if len(rows) > MAX_BUCKETS:
+        if len(rows) > most:
             raise ValidationFailed(
-                Issue(
-                    None, "bucket", f"more than {MAX_BUCKETS} points: use a larger bucket or a shorter range"
-                )
+                Issue(None, "bucket", f"more than {most} points: use a larger bucket or a shorter range")
             )
         return rows

@@ -91,7 +91,8 @@ def money_issue(value: Any, field: str, row: int | None = None) -> Issue | None:
         return Issue(row, field, f"{value!r} is not a number")
     if not amount.is_finite():
         return Issue(row, field, f"{value!r} is not a finite amount")
-    if abs(amount) > MAX_MONEY:
+    # Judged by exponent first: abs() of 1e999999999 overflows the decimal context before any comparison.
+    if amount.adjusted() > MAX_MONEY.adjusted() or abs(amount) > MAX_MONEY:
         return Issue(row, field, f"{value} is out of range (at most {MAX_MONEY} in absolute value)")
     if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN):
         return Issue(row, field, f"{value} has more than 2 decimal places")

@@ -94,4 +94,58 @@ async def test_the_openapi_document_lists_every_parameter_the_metrics_routes_tak
 
     assert names("/v1/metrics/signups") == ["bucket", "from", "to"]
     assert names("/v1/metrics/transactions") == ["bucket", "group_by", "from", "to"]
-    assert names("/v1/metrics/accounts") == ["group_by"]
+    assert names("/v1/metrics/accounts") == ["group_by", "limit", "offset"]
+
+
+async def capped_client(settings, page: int):
+    from dataclasses import replace
+
+    from litestar.testing import AsyncTestClient
+
+    from sidecar import create_app
+
+    return AsyncTestClient(app=create_app(replace(settings, max_page_size=page)))
+
+
+async def test_account_metrics_honour_the_page_cap_and_their_paging_parameters(settings, read_key, accounts):
+    async with await capped_client(settings, 2) as capped:
+        every_id = await capped.get("/v1/metrics/accounts?group_by=id", headers=read_key)
+        asked_more = await capped.get("/v1/metrics/accounts?group_by=id&limit=100", headers=read_key)
+        second = await capped.get("/v1/metrics/accounts?group_by=id&limit=1&offset=1", headers=read_key)
+        page_two = await capped.get(
+            "/v1/metrics/accounts?group_by=id&offset=2", headers=read_key | {"Accept": "text/csv"}
+        )
+    ids = [a["id"] for a in accounts]
+    assert [row["id"] for row in every_id.json()] == ids[:2]
+    assert 'rel="next"' in every_id.headers["link"] and "offset=2" in every_id.headers["link"]
+    assert len(asked_more.json()) == 2 and asked_more.headers["x-limit-capped"] == "2"
+    assert [row["id"] for row in second.json()] == [ids[1]]
+    assert [line.split(",")[0] for line in page_two.text.splitlines()[1:]] == [str(i) for i in ids[2:4]]
+
+
+async def test_aggregate_routes_refuse_paging_parameters_they_do_not_honour(client, read_key, accounts):
+    for url in (
+        "/v1/metrics/accounts?group_by=plan&select=count",
+        "/v1/metrics/accounts?group_by=plan&order=count.desc",
+        "/v1/metrics/signups?limit=1",
+        "/v1/metrics/transactions?offset=1",
+    ):
+        response = await client.get(url, headers=read_key)
+        assert response.status_code == 400, (url, response.text)
+        assert response.json()["message"]
+
+
+async def test_a_series_longer_than_the_page_cap_is_refused_with_a_hint(settings, read_key, accounts):
+    async with await capped_client(settings, 3) as capped:
+        five_days = await capped.get(
+            "/v1/metrics/signups?bucket=day&from=2025-03-01&to=2025-03-05", headers=read_key
+        )
+        three_days = await capped.get(
+            "/v1/metrics/signups?bucket=day&from=2025-03-01&to=2025-03-03", headers=read_key
+        )
+        weeks = await capped.get(
+            "/v1/metrics/transactions?bucket=day&from=2025-03-01&to=2025-03-05", headers=read_key
+        )
+    assert five_days.status_code == 422 and "larger bucket" in five_days.json()["message"]
+    assert weeks.status_code == 422
+    assert three_days.status_code == 200 and len(three_days.json()) == 3

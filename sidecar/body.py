@@ -1,0 +1,104 @@
+"""Request bodies: JSON only, decoded exactly and within bounds before a route's types are applied.
+
+Litestar turns the body into the route's `data` type with msgspec; what reaches that step is checked here:
+the content type (415), JSON that is well formed and not nested past the decoder's depth (400), numbers kept
+exact (a JSON number is a Decimal, never a float), decimal fields written in ASCII digits (Python's Decimal()
+also takes `١٢٣` and `1_0`), and at most `max_write_rows` rows in one array (413).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from litestar import Request
+from wireup.integration.asgi import get_request_container
+
+from sidecar.errors import ApiError
+from sidecar.query import DECIMAL
+from toolkit.errors import Issue, ValidationFailed
+from toolkit.settings import Settings
+
+JSON = "application/json"
+BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
+EXACT = msgspec.json.Decoder(float_hook=Decimal)  # JSON numbers with a fraction or exponent: exact
+
+
+async def require_json(request: Request[Any, Any, Any]) -> None:
+    """A write that takes a body (or sends one) must say `application/json`, charset UTF-8 if any: 415."""
+    if request.method not in BODY_METHODS:
+        return
+    takes_body = "data" in request.route_handler.parsed_fn_signature.parameters
+    sent = request.headers.get("content-type")
+    if not takes_body and sent is None and not await request.body():
+        return
+    media, *params = (part.strip().lower() for part in (sent or "").split(";"))
+    charsets = [p.partition("=")[2].strip('"') for p in params if p.startswith("charset=")]
+    if media != JSON or any(c not in ("utf-8", "utf8") for c in charsets):
+        raise ApiError(
+            415,
+            "PGRST107",
+            f"Content-Type {sent or '(none)'} is not accepted: send {JSON}",
+            hint=f"Content-Type: {JSON} (charset=utf-8 if any)",
+        )
+
+
+def decimal_fields(info: msgspec.inspect.Type) -> frozenset[str]:
+    """The names of the Decimal fields of the struct(s) a body type holds (through unions and lists)."""
+    if isinstance(info, msgspec.inspect.Metadata):
+        return decimal_fields(info.type)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return frozenset().union(*(decimal_fields(t) for t in info.types))
+    if isinstance(info, msgspec.inspect.ListType):
+        return decimal_fields(info.item_type)
+    if isinstance(info, msgspec.inspect.StructType):
+        return frozenset(f.encode_name for f in info.fields if is_decimal(f.type))
+    return frozenset()
+
+
+def is_decimal(info: msgspec.inspect.Type) -> bool:
+    if isinstance(info, msgspec.inspect.Metadata):
+        return is_decimal(info.type)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return any(is_decimal(t) for t in info.types)
+    return isinstance(info, msgspec.inspect.DecimalType)
+
+
+def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
+    """The body as plain data for `body_type`, or a 400 / 413 / 422 that says what is wrong."""
+    try:
+        data = EXACT.decode(raw)
+    except RecursionError:
+        raise ApiError(400, "PGRST102", "the JSON body is nested too deeply") from None
+    except msgspec.DecodeError as error:
+        raise ApiError(400, "PGRST102", f"the body is not valid JSON: {error}") from None
+    rows = data if isinstance(data, list) else [data]
+    if len(rows) > most_rows:
+        raise ApiError(
+            413,
+            "54000",
+            f"{len(rows)} rows in one request; at most {most_rows} (QUEACCOUNT_MAX_WRITE_ROWS)",
+            hint="send the rows in batches, or post large frames from a notebook with the bulk path, "
+            "qa.transactions.post_frame(frame) (qa.accounts.insert_frame(frame) for accounts)",
+        )
+    numeric = decimal_fields(msgspec.inspect.type_info(body_type))
+    issues = [
+        Issue(i if isinstance(data, list) else None, name, f"{row[name]!r} is not a number in ASCII digits")
+        for i, row in enumerate(rows)
+        if isinstance(row, dict)
+        for name in numeric
+        if isinstance(row.get(name), str) and not DECIMAL.fullmatch(row[name])
+    ]
+    if issues:
+        raise ValidationFailed(issues)
+    return data
+
+
+class JsonRequest(Request[Any, Any, Any]):
+    """Litestar's request, with `json()` decoding as above (Litestar calls it for a route's `data`)."""
+
+    async def json(self) -> Any:
+        data_field = self.route_handler.parsed_fn_signature.parameters["data"]
+        settings = await get_request_container().get(Settings)
+        return decode(await self.body(), data_field.annotation, settings.max_write_rows)
