@@ -10,6 +10,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Receive, Scope, Send
 from wireup.integration.asgi import WireupASGIMiddleware
 
 import toolkit
@@ -18,6 +19,7 @@ from sidecar.auth import OPEN, require_api_key
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.routes import accounts, health, ledger, metrics
 from sidecar.shortcut import AccountShortcut
+from toolkit.deadline import answered_within, request_budget_s
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
@@ -53,7 +55,8 @@ def settle_memory() -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """The sidecar app. Settings are read once here (from the environment) unless given."""
-    container = create_container(settings if settings is not None else Settings.load())
+    settings = settings if settings is not None else Settings.load()
+    container = create_container(settings)
 
     async def close_container() -> None:
         await container.close()
@@ -68,5 +71,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    app.asgi_handler = AccountShortcut(app.asgi_handler, container)  # in front of the router
+    app.asgi_handler = bounded(AccountShortcut(app.asgi_handler, container), request_budget_s(settings))
     return app
+
+
+def bounded(app: ASGIApp, seconds: float) -> ASGIApp:
+    """Every request's database work ends within `seconds` (toolkit/deadline.py), whatever happens to it."""
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        with answered_within(seconds):
+            await app(scope, receive, send)
+
+    return handle
