@@ -70,13 +70,12 @@ class BoundedConnection(psycopg.AsyncConnection[Row]):
 
     @classmethod
     async def connect(cls, conninfo: str = "", **kwargs: Any) -> Self:
+        left = remaining_s(INF)
         attempts: list[PQGenConn[Any]] = []
         token = _ATTEMPTS.set(attempts)
         try:
-            if _DEADLINE.get() is None:
-                return await super().connect(conninfo, **kwargs)
             # Unlike a query, a connection attempt is safe to cancel: there is nothing on the server to undo.
-            async with asyncio.timeout(remaining_s(INF)):
+            async with asyncio.timeout(None if left == INF else left):
                 return await super().connect(conninfo, **kwargs)
         except TimeoutError:
             raise NoAnswer("accept the connection") from None
@@ -99,10 +98,11 @@ class BoundedConnection(psycopg.AsyncConnection[Row]):
         interval: float = 0.1,
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> RV:
-        if _DEADLINE.get() is None:
-            return await super().wait(gen, interval, timeout)
+        left = remaining_s(INF)
+        if left == INF or (timeout is not None and timeout < left):
+            return await super().wait(gen, interval, timeout)  # no deadline, or the caller's own comes first
         try:
-            return await super().wait(gen, interval, remaining_s(INF if timeout is None else timeout))
+            return await super().wait(gen, interval, left)
         except errors._WaitTimeout:
             self.pgconn.finish()  # mid-query: whatever the server sends next would confuse the next user
             raise NoAnswer("answer") from None
