@@ -11,6 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Receive, Scope, Send
 from wireup.integration.asgi import WireupASGIMiddleware
 
 import toolkit
@@ -20,6 +21,7 @@ from sidecar.body import JsonRequest, require_json
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.routes import accounts, health, ledger, metrics
 from sidecar.shortcut import AccountShortcut
+from toolkit.deadline import answered_within, request_budget_s
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
@@ -61,7 +63,8 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """The sidecar app. Settings are read once here (from the environment) unless given."""
-    container = create_container(settings if settings is not None else Settings.load())
+    settings = settings if settings is not None else Settings.load()
+    container = create_container(settings)
 
     async def close_container() -> None:
         await container.close()
@@ -77,5 +80,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    app.asgi_handler = AccountShortcut(app.asgi_handler, container)  # in front of the router
+    app.asgi_handler = bounded(AccountShortcut(app.asgi_handler, container), request_budget_s(settings))
     return app
+
+
+def bounded(app: ASGIApp, seconds: float) -> ASGIApp:
+    """Every request's database work ends within `seconds` (toolkit/deadline.py), whatever happens to it."""
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        with answered_within(seconds):
+            await app(scope, receive, send)
+
+    return handle

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from toolkit.deadline import BoundedConnection
 from toolkit.errors import DatabaseUnavailable, driver_reason
 from toolkit.pool import ConnectionPool
 from toolkit.settings import Settings, mask_url
@@ -61,7 +62,10 @@ class Database:
             pool_size=2 * settings.pool_size,
             max_overflow=0,
             pool_timeout=settings.connect_timeout_s * 2,
-            connect_args={"connect_timeout": max(1, int(settings.connect_timeout_s))},
+            connect_args={
+                "connect_timeout": max(1, int(settings.connect_timeout_s)),
+                "async_creator_fn": BoundedConnection.connect,  # keeps a request's deadline
+            },
             hide_parameters=True,
         )
         self.connect_timeout = max(1, int(settings.connect_timeout_s))

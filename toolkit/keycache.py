@@ -14,6 +14,7 @@ from typing import Any
 
 from psycopg import pq
 
+from toolkit.deadline import BoundedConnection
 from toolkit.entities import ApiKey
 
 log = logging.getLogger("toolkit.keycache")
@@ -30,8 +31,9 @@ def forget_all_keys() -> None:
 class ApiKeyCache:
     retry_listen_s = 1.0
 
-    def __init__(self, conninfo: str, ttl_s: float, pepper: str) -> None:
+    def __init__(self, conninfo: str, ttl_s: float, pepper: str, connect_timeout_s: float = 2.0) -> None:
         self.conninfo, self.ttl_s, self.pepper = conninfo, ttl_s, pepper.encode()
+        self.connect_timeout = max(1, int(connect_timeout_s))
         self.entries: dict[str, tuple[ApiKey, float]] = {}
         self.epoch = 0  # moves on every revocation seen; an entry looked up under an older epoch is dropped
         self.seen = _revocations[0]
@@ -68,22 +70,27 @@ class ApiKeyCache:
             self.entries[digest] = (key, time.monotonic() + self.ttl_s)
 
     async def listen(self) -> None:
-        """Open the listening connection when it is not open (retried at most once a second)."""
+        """Open the listening connection when it is not open (one attempt at a time, at most one a second)."""
         if not self.enabled or self.listener is not None or time.monotonic() < self.next_attempt:
             return
         import psycopg
 
+        self.next_attempt = float("inf")  # concurrent requests meanwhile look their keys up without it
         listener = None
         try:
-            listener = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            listener = await BoundedConnection.connect(
+                self.conninfo, autocommit=True, connect_timeout=self.connect_timeout
+            )
             await listener.execute(f"listen {CHANNEL}")
-        except (psycopg.Error, OSError) as error:
+        except BaseException as error:
             self.next_attempt = time.monotonic() + self.retry_listen_s
             if listener is not None:
                 await listener.close()
+            if not isinstance(error, psycopg.Error | OSError):
+                raise
             log.warning("API keys are looked up on every request: cannot listen for revocations: %s", error)
             return
-        self.listener = listener
+        self.listener, self.next_attempt = listener, 0.0
         self._forget()
 
     async def close(self) -> None:

@@ -3,7 +3,8 @@
 It has no background work and never pings. A connection is opened by the request that finds none idle, so
 while the database is down a read fails at once with the driver's own error, and the first read after it is
 back opens a fresh connection. A connection the server dropped takes every idle one with it (they were opened
-before the outage too), as SQLAlchemy's pool does on a disconnect.
+before the outage too), as SQLAlchemy's pool does on a disconnect. Its connections keep the current deadline
+(toolkit/deadline.py): one whose query the deadline abandoned is closed, so it is dropped here too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
+from toolkit.deadline import BoundedConnection, remaining_s
 from toolkit.errors import DatabaseUnavailable
 
 
@@ -58,7 +60,7 @@ class ConnectionPool:
                 return handed
         self.size += 1  # a slot handed over as None (its connection was dropped) is this one's to fill
         try:
-            connection: psycopg.AsyncConnection[Any] = await psycopg.AsyncConnection.connect(
+            connection: psycopg.AsyncConnection[Any] = await BoundedConnection.connect(
                 self.conninfo, autocommit=True, **self.connect_options
             )
         except BaseException:
@@ -68,11 +70,13 @@ class ConnectionPool:
         return connection
 
     async def _wait(self) -> psycopg.AsyncConnection[Any] | None:
-        """Wait in line for a returned connection (or the right to open one), at most `wait_s` seconds."""
+        """Wait in line for a returned connection (or the right to open one), at most `wait_s` seconds (less
+        when the current deadline comes first)."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None] = loop.create_future()
         self.waiting.append(waiter)
-        timer = loop.call_later(self.wait_s, self._expire, waiter)  # cheaper than asyncio.wait_for
+        seconds = remaining_s(self.wait_s)
+        timer = loop.call_later(seconds, self._expire, waiter, seconds)  # cheaper than asyncio.wait_for
         try:
             return await waiter
         except BaseException:
@@ -86,10 +90,10 @@ class ConnectionPool:
         finally:
             timer.cancel()
 
-    def _expire(self, waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None]) -> None:
+    def _expire(self, waiter: asyncio.Future[psycopg.AsyncConnection[Any] | None], seconds: float) -> None:
         if not waiter.done():
             waiter.set_exception(
-                DatabaseUnavailable(f"no database connection became free within {self.wait_s:g} s")
+                DatabaseUnavailable(f"no database connection became free within {seconds:.3g} s")
             )
 
     def release(self, connection: psycopg.AsyncConnection[Any]) -> None:

@@ -62,7 +62,9 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 @wireup.injectable
 async def key_cache(settings: Settings, db: Database) -> AsyncIterator[ApiKeyCache]:
     """One cache of validated API keys per container; its listening connection closes with it."""
-    cache = ApiKeyCache(db.conninfo, settings.api_key_cache_s, settings.api_key_pepper)
+    cache = ApiKeyCache(
+        db.conninfo, settings.api_key_cache_s, settings.api_key_pepper, settings.connect_timeout_s
+    )
     try:
         yield cache
     finally:

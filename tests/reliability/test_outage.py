@@ -29,7 +29,10 @@ from toolkit.wiring import create_container
 
 
 class Postgres:
-    """A PostgreSQL of this test's own, which it may stop and start at will."""
+    """A PostgreSQL of this test's own, which it may stop and start at will (on its Unix socket only, or
+    on a loopback TCP port too once `tcp_port` is set)."""
+
+    tcp_port: int | None = None
 
     def __init__(self) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="queaccount-outage-"))
@@ -49,7 +52,8 @@ class Postgres:
 
     def start(self) -> None:
         log = str(self.pgdata / "log")
-        self.pg_ctl("-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", log, "start")
+        listen = '-h ""' if self.tcp_port is None else f"-h 127.0.0.1 -p {self.tcp_port}"
+        self.pg_ctl("-w", "-o", listen, "-o", f"-k {self.socket_dir}", "-l", log, "start")
 
 
 @pytest.fixture(scope="module")
