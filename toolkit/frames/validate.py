@@ -83,7 +83,9 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         numbers = pd.to_numeric(values, errors="coerce")
         bad = present & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
         issues.where(bad, name, "expected a whole number")
-        return numbers.where(~bad).astype("Int64")
+        huge = present & ~bad & ~(numbers.fillna(0).abs() < 2**63)
+        issues.where(huge, name, "is out of range (a whole number of at most 19 digits, below 2**63)")
+        return numbers.where(~(bad | huge)).astype("Int64")
     if pa.types.is_decimal(target):
         return decimal_column(values, target, name, issues)
     if pa.types.is_timestamp(target):
@@ -117,7 +119,9 @@ def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserti
         if name not in clean.columns or spec.table.c[name].nullable:
             continue
         empty = frame[name].isna()
-        if name in spec.defaults:
+        if name not in spec.defaults and spec.table.c[name].server_default is not None:
+            issues.where(~is_new & empty, name, "cannot be emptied (found NaN/None)")  # new rows: the default
+        elif name in spec.defaults:
             clean.loc[is_new & empty, name] = spec.defaults[name]
             issues.where(~is_new & empty, name, "cannot be emptied (found NaN/None)")
         else:
