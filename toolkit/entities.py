@@ -11,10 +11,12 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from toolkit.models.enums import AccountStatus, KeyScope, Plan, TransactionKind
 
-Email = Annotated[str, Meta(min_length=3, max_length=320, description="an email address; stored lower-case")]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
-Country = Annotated[str, Meta(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. DE")]
-Currency = Annotated[str, Meta(min_length=3, max_length=3, description="ISO 4217, e.g. EUR")]
+# Lengths and formats are the services' rules (services/account_rules.py), checked after normalising
+# (" de " is DE) and worded as every other path words them, so they are described here, not enforced.
+Email = Annotated[str, Meta(description="an email address of at most 320 characters; stored lower-case")]
+Name = Annotated[str, Meta(description="1 to 200 characters, no control or invisible characters")]
+Country = Annotated[str, Meta(description="ISO 3166-1 alpha-2, e.g. DE")]
+Currency = Annotated[str, Meta(description="ISO 4217, e.g. EUR")]
 Money = Annotated[Decimal, Meta(description='exact amount with at most 2 decimals, e.g. "12.50"')]
 
 
@@ -77,7 +79,7 @@ class Transaction(Entity, kw_only=True):
 
 
 class TransactionCreate(Struct, kw_only=True, forbid_unknown_fields=True):
-    account_id: Annotated[int, Meta(ge=1)]
+    account_id: Annotated[int, Meta(description="an account id (at least 1)")]
     kind: TransactionKind
     amount: Money
     description: str | None = None

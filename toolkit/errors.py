@@ -81,6 +81,18 @@ class DatabaseUnavailable(QueAccountError):
     """The database cannot be reached; the message names it with the password masked."""
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """The database is up but takes no more connections for now (every slot is in use): try again shortly."""
+
+
+class DatabaseError(QueAccountError):
+    """The database refused a statement: its own message, and its SQLSTATE (`sqlstate`)."""
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
 def driver_reason(error: BaseException) -> str:
     """The first line of the database driver's message (SQLAlchemy keeps it in `.orig`), else the type."""
     cause = getattr(error, "orig", None) or error

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
+from toolkit.errors import DatabaseError
 from toolkit.frames import read
 from toolkit.models import Account
 
@@ -41,6 +41,6 @@ def test_reads_spanning_many_blocks_keep_every_row_in_order(many, monkeypatch):
 
 def test_an_error_in_the_middle_of_a_read_is_raised_and_the_next_read_works(many):
     fails_at_1500 = (Account.id / (Account.id - 1_500)) >= 0
-    with pytest.raises(psycopg.errors.DivisionByZero):
+    with pytest.raises(DatabaseError, match="division by zero"):
         many.accounts.frame(fails_at_1500, order_by="id")
     assert len(many.accounts.frame()) == ROWS

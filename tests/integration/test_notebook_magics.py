@@ -4,11 +4,11 @@ import warnings
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from sqlalchemy.exc import ProgrammingError
 
 import toolkit
 from tests.conftest import url_with_password
 from toolkit import migrations
+from toolkit.errors import DatabaseError
 
 
 @pytest.fixture
@@ -83,6 +83,6 @@ def test_writes_warn_when_the_database_is_behind_head(make_database):
     with (
         toolkit.connect(fresh, progress=False) as qa,
         pytest.warns(UserWarning, match="behind head"),
-        pytest.raises(ProgrammingError, match="accounts"),  # the table does not exist yet
+        pytest.raises(DatabaseError, match="accounts"),  # the table does not exist yet
     ):
         qa.accounts.create(email="w@example.com", full_name="W", country="DE")

@@ -131,7 +131,7 @@ def test_closed_accounts_cannot_be_reopened_from_a_frame(seeded):
             lambda df: df.assign(email=df["email"].where(df["id"] != 5, "user0@example.com")),
             0,
             "email",
-            "more than once",
+            "more than one row",
         ),
     ],
 )

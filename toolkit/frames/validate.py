@@ -8,10 +8,11 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Table
 
+from toolkit.frames.decimals import decimal_column
 from toolkit.frames.schema import arrow_type, categories, pandas_dtype
+from toolkit.frames.text import UNSTORABLE, all_text, one_of, unstorable
 
 Check = Callable[[pd.DataFrame], Iterable[tuple["pd.Series[bool]", str, str]]]
 
@@ -68,19 +69,23 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         else:
             text = values.astype("string")
             typed = text.where(text.isin(cats)).astype(pd.CategoricalDtype(cats))
-        issues.where(present & typed.isna(), name, f"must be one of {', '.join(cats)}")
+        issues.where(present & typed.isna(), name, one_of(cats))
         return typed
     if pa.types.is_string(target):
         if values.dtype == object and not all_text(values):
             text = values.map(lambda v: isinstance(v, str))
             issues.where(present & ~text, name, "expected text")
             values = values.where(text)
-        return values.astype(pd.StringDtype())
+        bad = unstorable(values)
+        issues.where(bad, name, UNSTORABLE)
+        return values.where(~bad).astype(pd.StringDtype())
     if pa.types.is_int64(target):
         numbers = pd.to_numeric(values, errors="coerce")
         bad = present & (numbers.isna() | (numbers.fillna(0) % 1 != 0))
         issues.where(bad, name, "expected a whole number")
-        return numbers.where(~bad).astype("Int64")
+        huge = present & ~bad & ~(numbers.fillna(0).abs() < 2**63)
+        issues.where(huge, name, "is out of range (a whole number of at most 19 digits, below 2**63)")
+        return numbers.where(~(bad | huge)).astype("Int64")
     if pa.types.is_decimal(target):
         return decimal_column(values, target, name, issues)
     if pa.types.is_timestamp(target):
@@ -88,45 +93,6 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         issues.where(present & stamps.isna(), name, "expected a timestamp")
         return stamps.astype(pandas_dtype(column))
     return values
-
-
-def decimal_column(values: pd.Series, target: pa.DataType, name: str, issues: Issues) -> pd.Series:
-    """Exact money: decimals pass, whole numbers and strings are parsed, floats must be exact at 2 places."""
-    if isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(values.dtype.pyarrow_dtype):
-        array = pa.array(values.array)
-    elif all_text(values) or pd.api.types.is_integer_dtype(values.dtype):
-        # Text and whole numbers are exact as they stand: Arrow parses them, no Python per value.
-        array = pa.array(values.astype(pd.StringDtype()).array, pa.string())
-    else:
-        text = values.map(lambda v: None if pd.isna(v) else (f"{v:.2f}" if isinstance(v, float) else str(v)))
-        array = pa.array(text.tolist(), pa.string(), from_pandas=True)  # map() gives NaN for None
-        exact = values.map(lambda v: not isinstance(v, float) or pd.isna(v) or round(v, 2) == v)
-        issues.where(~exact, name, "has more than 2 decimal places")
-    try:
-        converted = pc.cast(array, target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        converted = pa.array([_one_decimal(v, target) for v in array.to_pylist()], target)
-        issues.where(
-            pd.Series(converted.is_null().to_numpy(zero_copy_only=False), index=values.index)
-            & values.notna(),
-            name,
-            "expected an exact amount with at most 2 decimals",
-        )
-    return pd.Series(converted, index=values.index, dtype=pd.ArrowDtype(target))
-
-
-def all_text(values: pd.Series) -> bool:
-    """Whether every present cell is a str (pandas checks an object column in C, not per value here)."""
-    if isinstance(values.dtype, pd.StringDtype):
-        return True
-    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
-
-
-def _one_decimal(value: Any, target: pa.DataType) -> Any:
-    try:
-        return pc.cast(pa.array([value]), target)[0].as_py()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
 
 
 def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserting: bool) -> pd.DataFrame:
@@ -153,7 +119,9 @@ def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserti
         if name not in clean.columns or spec.table.c[name].nullable:
             continue
         empty = frame[name].isna()
-        if name in spec.defaults:
+        if name not in spec.defaults and spec.table.c[name].server_default is not None:
+            issues.where(~is_new & empty, name, "cannot be emptied (found NaN/None)")  # new rows: the default
+        elif name in spec.defaults:
             clean.loc[is_new & empty, name] = spec.defaults[name]
             issues.where(~is_new & empty, name, "cannot be emptied (found NaN/None)")
         else:

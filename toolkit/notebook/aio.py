@@ -11,12 +11,11 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import pandas as pd
-import psycopg
 import wireup
-from sqlalchemy import exc as sa_exc
 
 from toolkit import entities as e
-from toolkit.db import Database, is_disconnect
+from toolkit.db import Database
+from toolkit.db_errors import DRIVER_ERRORS, toolkit_error
 from toolkit.frames.plan import Plan, Report
 from toolkit.services import AccountService, AuditService, TransactionService
 from toolkit.services.account_frames import AccountFrameService
@@ -52,7 +51,7 @@ class AsyncToolkit:
         self._head_checked = 0.0
 
     async def call(self, service: type[S], fn: Callable[[S], Awaitable[T]]) -> T:
-        """Run `fn(service)` in its own scope; a lost database becomes DatabaseUnavailable."""
+        """Run `fn(service)` in its own scope (see `in_scope`)."""
 
         async def with_service(scope: Any) -> T:
             return await fn(await scope.get(service))
@@ -60,15 +59,20 @@ class AsyncToolkit:
         return await self.in_scope(with_service)
 
     async def in_scope(self, fn: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `fn(scope)` in a new container scope."""
+        """Run `fn(scope)` in a new container scope; driver and SQLAlchemy errors become toolkit errors."""
         try:
             async with self.container.enter_scope() as scope:
                 return await fn(scope)
-        except (sa_exc.DBAPIError, psycopg.Error, OSError) as error:
-            if isinstance(error, OSError) or is_disconnect(error):
-                db = await self.container.get(Database)
-                raise db.unavailable(error) from None
-            raise
+        except DRIVER_ERRORS as error:
+            raise toolkit_error(error, await self.masked_url()) from None
+
+    async def masked_url(self) -> str:
+        """The database's URL, password hidden (the settings' when the database cannot even be set up)."""
+        try:
+            db = await self.container.get(Database)
+        except Exception:
+            return self.settings.masked_url
+        return db.masked_url
 
     def table(self, repository: type[Any]) -> AsyncTable:
         """Frames of any registered repository, e.g. one you added: `qa.table(NoteRepository).frame()`."""
@@ -135,10 +139,13 @@ class AsyncTable:
     async def iter_frames(
         self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
     ) -> AsyncGenerator[pd.DataFrame]:
-        async with self.kit.container.enter_scope() as scope:
-            reader = await self.reader(scope)
-            async for chunk in reader.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
-                yield chunk
+        try:
+            async with self.kit.container.enter_scope() as scope:
+                reader = await self.reader(scope)
+                async for chunk in reader.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
+                    yield chunk
+        except DRIVER_ERRORS as error:
+            raise toolkit_error(error, await self.kit.masked_url()) from None
 
 
 class AsyncAccounts(AsyncTable):

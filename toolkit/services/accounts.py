@@ -13,7 +13,8 @@ from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository
 from toolkit.retry import retry_transient
-from toolkit.services.rules import check_account, parse, refuse_read_only
+from toolkit.services.account_rules import ACCOUNTS
+from toolkit.services.rules import checked, parse, refuse_read_only
 
 
 class AccountService:
@@ -31,7 +32,7 @@ class AccountService:
 
     @retry_transient
     async def create(self, data: AccountCreate | dict[str, Any], *, actor: str) -> Account:
-        values = check_account(changes_of(parse(AccountCreate, data)))
+        [values] = checked(ACCOUNTS, [changes_of(parse(AccountCreate, data))], [None])
         async with self.uow.atomic():
             account = await self.accounts.create(values)
             await record_audit(self.audit, actor, "create", "account", account.id, _created(account))
@@ -42,10 +43,8 @@ class AccountService:
         self, items: Sequence[AccountCreate | dict[str, Any]], *, actor: str
     ) -> builtins.list[Account]:
         """Create several accounts, all or nothing; a bad row is named by its index."""
-        rows = [
-            check_account(changes_of(parse(AccountCreate, item, row=i)), row=i)
-            for i, item in enumerate(items)
-        ]
+        parsed = [changes_of(parse(AccountCreate, item, row=i)) for i, item in enumerate(items)]
+        rows = checked(ACCOUNTS, parsed, range(len(parsed)))
         created = []
         async with self.uow.atomic():
             for values in rows:
@@ -61,7 +60,7 @@ class AccountService:
         """Change fields of one account; with `version`, refuse if someone else changed it meanwhile."""
         if isinstance(changes, dict):
             refuse_read_only(changes)
-        values = check_account(changes_of(parse(AccountUpdate, changes)))
+        [values] = checked(ACCOUNTS, [changes_of(parse(AccountUpdate, changes))], [None])
         async with self.uow.atomic():
             current = await self.accounts.get_for_update(id)
             if current.status is AccountStatus.CLOSED and values.get("status", "closed") != "closed":

@@ -1,36 +1,65 @@
-"""Field rules shared by every write path (single rows, frames, HTTP): parse, normalise, validate."""
+"""How services apply the field rules: parse plain data into a struct, then check it as a frame of its rows.
+
+The rules themselves are defined once, per column (account_rules.py, posting_rules.py, frames/text.py), so a
+value a frame may not hold is refused by every path with the same field and reason.
+"""
 
 from __future__ import annotations
 
+import enum
 import re
-import unicodedata
-from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+import typing
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import msgspec
+import pandas as pd
 
 from toolkit.errors import Issue, ReadOnlyField, ValidationFailed
-from toolkit.iso import COUNTRIES, CURRENCIES
+from toolkit.frames.plan import issue_list
+from toolkit.frames.text import UNSTORABLE, one_of, unstorable
+from toolkit.frames.validate import FrameSpec, Issues, check_frame
 
 T = TypeVar("T")
 READ_ONLY = ("id", "balance", "version", "created_at", "updated_at")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PATH = re.compile(r" - at `\$(?:\[\d+\])?\.?([A-Za-z_][\w]*)?.*`$")
 
 
 def parse(type_: type[T], data: Any, row: int | None = None) -> T:
     """Build a struct from plain data; a bad field becomes ValidationFailed naming row and field."""
-    if isinstance(data, type_):
-        return data
     try:
-        return msgspec.convert(data, type_, strict=False)
+        parsed = data if isinstance(data, type_) else msgspec.convert(data, type_, strict=False)
     except msgspec.ValidationError as error:
         message = str(error)
         match = _PATH.search(message)
         field = match.group(1) if match else None
         reason = _PATH.sub("", message) if match else message
+        if field is not None and (choices := _enum_values(type_, field)) and "enum value" in reason:
+            reason = one_of(choices)  # as a frame says it
         raise ValidationFailed(Issue(row, field, reason)) from error
+    text = {f: v for f in parsed.__struct_fields__ if isinstance(v := getattr(parsed, f), str)}  # type: ignore[attr-defined]
+    bad = unstorable(pd.Series(list(text.values()), index=list(text), dtype=object))
+    if bad.any():
+        raise ValidationFailed([Issue(row, field, UNSTORABLE) for field in bad.index[bad]])
+    return parsed
+
+
+def checked(
+    spec: FrameSpec, items: Sequence[dict[str, Any]], rows: Sequence[int | None]
+) -> list[dict[str, Any]]:
+    """`items` checked by the frame rules of `spec`, normalised as a frame is; or ValidationFailed naming
+    the `rows` (one per item) and fields, with the reasons a frame would give."""
+    frame = pd.DataFrame(list(items), dtype=object)
+    issues = Issues()
+    clean = check_frame(frame, spec, issues, inserting=False)
+    found = issue_list(issues.frame())
+    if found:
+        raise ValidationFailed([Issue(rows[i.row], i.field, i.reason) for i in found])
+    out = [dict(item) for item in items]
+    for name in spec.normalise.keys() & set(clean.columns):
+        for item, value in zip(out, clean[name].tolist(), strict=True):
+            item[name] = value
+    return out
 
 
 def refuse_read_only(values: Mapping[str, Any], row: int | None = None) -> None:
@@ -43,57 +72,9 @@ def refuse_read_only(values: Mapping[str, Any], row: int | None = None) -> None:
         )
 
 
-def has_control_characters(text: str) -> bool:
-    """Control and invisible formatting characters (NUL, bidi overrides, ...) have no place in a name."""
-    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in text)
-
-
-def account_issues(values: dict[str, Any], row: int | None = None) -> list[Issue]:
-    """Normalise account fields in place (email lower-case, codes upper-case) and list what is wrong."""
-    issues: list[Issue] = []
-    for name in ("email", "full_name"):
-        if isinstance(values.get(name), str) and has_control_characters(values[name]):
-            issues.append(Issue(row, name, "contains control or invisible formatting characters"))
-    if "email" in values and isinstance(values["email"], str):
-        values["email"] = values["email"].strip().lower()
-        if not EMAIL.match(values["email"]):
-            issues.append(Issue(row, "email", f"{values['email']!r} is not a valid email address"))
-    if "full_name" in values and isinstance(values["full_name"], str):
-        values["full_name"] = values["full_name"].strip()
-        if not values["full_name"]:
-            issues.append(Issue(row, "full_name", "must not be blank"))
-    if "country" in values and isinstance(values["country"], str):
-        values["country"] = values["country"].strip().upper()
-        if values["country"] not in COUNTRIES:
-            issues.append(Issue(row, "country", f"{values['country']!r} is not an ISO 3166-1 alpha-2 code"))
-    if "currency" in values and isinstance(values["currency"], str):
-        values["currency"] = values["currency"].strip().upper()
-        if values["currency"] not in CURRENCIES:
-            issues.append(Issue(row, "currency", f"{values['currency']!r} is not an ISO 4217 currency code"))
-    return issues
-
-
-def check_account(values: dict[str, Any], row: int | None = None) -> dict[str, Any]:
-    issues = account_issues(values, row)
-    if issues:
-        raise ValidationFailed(issues)
-    return values
-
-
-MAX_MONEY = Decimal("999999999999.99")
-
-
-def money_issue(value: Any, field: str, row: int | None = None) -> Issue | None:
-    """Money is exact: a finite decimal with at most two places that fits numeric(14,2)."""
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return Issue(row, field, f"{value!r} is not a number")
-    if not amount.is_finite():
-        return Issue(row, field, f"{value!r} is not a finite amount")
-    # Judged by exponent first: abs() of 1e999999999 overflows the decimal context before any comparison.
-    if amount.adjusted() > MAX_MONEY.adjusted() or abs(amount) > MAX_MONEY:
-        return Issue(row, field, f"{value} is out of range (at most {MAX_MONEY} in absolute value)")
-    if amount != amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN):
-        return Issue(row, field, f"{value} has more than 2 decimal places")
-    return None
+def _enum_values(type_: type[Any], field: str) -> list[str]:
+    hint = typing.get_type_hints(type_, include_extras=False).get(field)
+    for candidate in (hint, *typing.get_args(hint)):
+        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
+            return [str(m.value) for m in candidate]
+    return []

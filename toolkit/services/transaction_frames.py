@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -12,40 +11,11 @@ from toolkit.db import UnitOfWork
 from toolkit.errors import Issue, ValidationFailed
 from toolkit.frames import copy_in, write
 from toolkit.frames.plan import Report, issue_list
-from toolkit.frames.validate import FrameSpec, Issues, check_frame
-from toolkit.models import TransactionModel
+from toolkit.frames.validate import Issues, check_frame
 from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.retry import retry_transient
 from toolkit.services.frame_reads import FrameReads
-from toolkit.services.rules import MAX_MONEY
-
-
-def posting_checks(clean: pd.DataFrame) -> Iterable[tuple[pd.Series, str, str]]:
-    if "amount" in clean and "kind" in clean:
-        amount, kind = clean["amount"], clean["kind"].astype("string")
-        yield amount == 0, "amount", "must not be zero"
-        yield (
-            kind.isin(["deposit", "refund"]) & (amount < 0),
-            "amount",
-            "must be positive for deposit and refund",
-        )
-        yield (
-            kind.isin(["withdrawal", "fee"]) & (amount > 0),
-            "amount",
-            "must be negative for withdrawal and fee",
-        )
-        yield amount.abs() > MAX_MONEY, "amount", f"is out of range (at most {MAX_MONEY})"
-    if "id" in clean:
-        yield clean["id"].notna(), "id", "the ledger is append-only: rows with an id were already posted"
-
-
-POSTINGS = FrameSpec(
-    table=TransactionModel.__table__,  # type: ignore[arg-type]
-    editable=("account_id", "kind", "amount", "description", "occurred_at"),
-    read_only=("created_at",),
-    required=("account_id", "kind", "amount"),
-    checks=(posting_checks,),
-)
+from toolkit.services.posting_rules import POSTINGS
 
 CHECK = """
 WITH locked AS (

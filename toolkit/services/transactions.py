@@ -9,12 +9,13 @@ from typing import Any
 
 from toolkit.db import UnitOfWork
 from toolkit.entities import Transaction, TransactionCreate, changes_of
-from toolkit.errors import AccountClosed, DeleteRefused, Overdraft, ValidationFailed
+from toolkit.errors import AccountClosed, DeleteRefused, Overdraft
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.retry import retry_transient
-from toolkit.services.rules import money_issue, parse
+from toolkit.services.posting_rules import POSTINGS
+from toolkit.services.rules import checked, parse
 
 
 class TransactionService:
@@ -47,11 +48,12 @@ class TransactionService:
         """Post many transactions in order, all or nothing."""
         many = len(items) > 1
         postings = [parse(TransactionCreate, item, row=i if many else None) for i, item in enumerate(items)]
-        issues = [
-            m for i, p in enumerate(postings) if (m := money_issue(p.amount, "amount", i if many else None))
+        # Amounts as their exact text, as a frame of text gives them (a Decimal NaN would read as missing).
+        given = [
+            {k: str(v) if k == "amount" else v for k, v in changes_of(p).items() if v is not None}
+            for p in postings
         ]
-        if issues:
-            raise ValidationFailed(issues)
+        checked(POSTINGS, given, [i if many else None for i in range(len(items))])
         async with self.uow.atomic():
             for account_id in sorted({p.account_id for p in postings}):
                 await self.accounts.get_for_update(account_id)  # lock in id order: no deadlocks
