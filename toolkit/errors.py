@@ -69,10 +69,6 @@ class NotPermitted(QueAccountError):
     a table that is append-only, or anything but rows (DDL, TRUNCATE, server files and programs)."""
 
 
-class QueryFailed(QueAccountError):
-    """The database refused an analyst's statement (the message is the database's, with its SQLSTATE)."""
-
-
 class ReadOnlyQuery(QueAccountError):
     """A write was attempted in a read-only query."""
 

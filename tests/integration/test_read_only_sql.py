@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.conftest import libpq
-from toolkit.errors import NotPermitted, QueAccountError, QueryFailed, ReadOnlyQuery, ValidationFailed
+from toolkit.errors import DatabaseError, NotPermitted, QueAccountError, ReadOnlyQuery, ValidationFailed
 
 
 def plans(database_url) -> list[str]:
@@ -52,7 +52,7 @@ def test_a_list_of_statements_is_refused_and_nothing_is_written(seeded, database
 )
 def test_a_write_without_write_true_is_refused_and_nothing_is_written(seeded, database_url, statement):
     before = plans(database_url)
-    with pytest.raises((ReadOnlyQuery, NotPermitted, QueryFailed)):
+    with pytest.raises((ReadOnlyQuery, NotPermitted, DatabaseError)):
         seeded.sql(statement)
     assert plans(database_url) == before
     assert seeded.sql("select count(*) as n from transactions")["n"].tolist() == [5]
@@ -143,7 +143,7 @@ def test_a_missing_or_unknown_bind_parameter_is_named(qa):
 
 
 def test_an_error_in_the_statement_is_a_toolkit_error_with_the_database_reason(qa):
-    with pytest.raises(QueryFailed, match=r'column "nope" does not exist.*42703'):
+    with pytest.raises(DatabaseError, match=r'column "nope" does not exist.*42703'):
         qa.sql("select nope from accounts")
     assert qa.sql("select 1 as one")["one"].tolist() == [1]
 

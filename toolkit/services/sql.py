@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 from toolkit.db import UnitOfWork, is_disconnect, libpq_url
-from toolkit.errors import Issue, NotPermitted, QueryFailed, ReadOnlyQuery, ValidationFailed, driver_reason
+from toolkit.errors import Issue, NotPermitted, ReadOnlyQuery, ValidationFailed, driver_reason
 from toolkit.frames.read import driver_connection
 from toolkit.mixins.integrity import translate
 from toolkit.mixins.queries import record_audit
@@ -116,10 +116,9 @@ def refusal(error: psycopg.Error) -> Exception:
         )
     if code == "42501" or code == APPEND_ONLY_SQLSTATE:
         return NotPermitted(f"the database refused it: {driver_reason(error)}; nothing was written")
-    mapped = translate(error)
-    if mapped is not error:
-        return mapped
-    return QueryFailed(f"the database refused the statement: {driver_reason(error)} (SQLSTATE {code})")
+    # A known constraint becomes its toolkit error; anything else is left to the face's one mapping
+    # (toolkit/db_errors.py), which makes it a DatabaseError with the database's reason and SQLSTATE.
+    return translate(error)
 
 
 class SqlService:
