@@ -51,6 +51,7 @@ class Database:
         # Services write as the writing role, the read pool reads as the reading one: neither is the
         # schema's owner, so neither can change the schema, truncate, or bypass the database's rules.
         self.url, self.read_url = role_urls(settings)
+        self.connect_timeout = libpq_timeout(settings.connect_timeout_s)
         # The sidecar runs without pre-ping (a round trip on every checkout): a connection found dead fails
         # its one request (503), and SQLAlchemy then drops every pooled connection older than it. The notebook
         # face pings: an analyst's next call after an outage should simply work.
@@ -63,12 +64,11 @@ class Database:
             max_overflow=0,
             pool_timeout=settings.connect_timeout_s * 2,
             connect_args={
-                "connect_timeout": max(1, int(settings.connect_timeout_s)),
+                "connect_timeout": self.connect_timeout,
                 "async_creator_fn": BoundedConnection.connect,  # keeps a request's deadline
             },
             hide_parameters=True,
         )
-        self.connect_timeout = max(1, int(settings.connect_timeout_s))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Single-statement reads bypass SQLAlchemy's pool: its checkout and return cost more than the query.
         # pool_size of them suffice, each held for one round trip.
@@ -76,7 +76,7 @@ class Database:
             libpq_url(self.read_url),
             max_size=settings.pool_size,
             wait_s=settings.connect_timeout_s * 2,
-            connect_timeout=max(1, int(settings.connect_timeout_s)),
+            connect_timeout=self.connect_timeout,
             options=f"-c statement_timeout={settings.statement_timeout_ms}",
         )
 
@@ -133,6 +133,11 @@ class UnitOfWork:
         await self.session.execute(
             text("select set_config('statement_timeout', :ms, true)"), {"ms": str(milliseconds)}
         )
+
+
+def libpq_timeout(seconds: float) -> int:
+    """libpq's connect_timeout: whole seconds, at least 1 (0 would mean wait for ever)."""
+    return max(1, int(seconds))
 
 
 def libpq_url(url: URL) -> str:

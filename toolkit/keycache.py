@@ -14,6 +14,7 @@ from typing import Any
 
 from psycopg import pq
 
+from toolkit.db import libpq_timeout
 from toolkit.deadline import BoundedConnection
 from toolkit.entities import ApiKey
 
@@ -33,7 +34,7 @@ class ApiKeyCache:
 
     def __init__(self, conninfo: str, ttl_s: float, pepper: str, connect_timeout_s: float = 2.0) -> None:
         self.conninfo, self.ttl_s, self.pepper = conninfo, ttl_s, pepper.encode()
-        self.connect_timeout = max(1, int(connect_timeout_s))
+        self.connect_timeout = libpq_timeout(connect_timeout_s)
         self.entries: dict[str, tuple[ApiKey, float]] = {}
         self.epoch = 0  # moves on every revocation seen; an entry looked up under an older epoch is dropped
         self.seen = _revocations[0]
