@@ -53,6 +53,8 @@ def _run(connection: Connection) -> None:
         on_version_apply=lambda **step: applied.append(step),
     )
     with context.begin_transaction():
+        # Two upgrades at once (two notebooks, two deploys) take turns: the second finds the work done.
+        connection.exec_driver_sql("select pg_advisory_xact_lock(hashtext('queaccount.migrations'))")
         context.run_migrations()
         if applied:
             # The writing and reading roles get their privileges on whatever tables the schema now has.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -25,29 +27,45 @@ class Migrations:
 
         return resolve_url(self.kit.aio.settings)
 
+    @contextmanager
+    def mapped(self) -> Iterator[None]:
+        """Database failures as toolkit errors (URL masked), as every other notebook call gives them."""
+        from toolkit.db_errors import DRIVER_ERRORS, toolkit_error
+        from toolkit.settings import mask_url
+
+        try:
+            yield
+        except DRIVER_ERRORS as error:
+            raise toolkit_error(error, mask_url(self.url)) from None
+
     def upgrade(self, rev: str = "head") -> list[str]:
         """Upgrade to `rev` (default head)."""
-        return migrations.upgrade(rev, url=self.url)
+        with self.mapped():
+            return migrations.upgrade(rev, url=self.url)
 
     def downgrade(self, rev: str) -> list[str]:
         """Downgrade to `rev` (`"-1"` steps back once, `"base"` drops everything)."""
-        return migrations.downgrade(rev, url=self.url)
+        with self.mapped():
+            return migrations.downgrade(rev, url=self.url)
 
     def current(self) -> list[str]:
-        return migrations.current(url=self.url)
+        with self.mapped():
+            return migrations.current(url=self.url)
 
     def history(self) -> list[migrations.Revision]:
         return migrations.history()
 
     def check(self) -> list[Any]:
         """Differences between the models and the database; `[]` means no drift."""
-        return migrations.check(url=self.url)
+        with self.mapped():
+            return migrations.check(url=self.url)
 
     def status(self) -> pd.DataFrame:
         """One row per revision: applied or pending, which is current and which is head."""
         at = set(self.current())
         heads = set(migrations.heads())
-        pending = set(migrations.pending(url=self.url))
+        with self.mapped():
+            pending = set(migrations.pending(url=self.url))
         rows = [
             {
                 "revision": r.revision,
