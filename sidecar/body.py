@@ -16,8 +16,8 @@ from litestar import Request
 from wireup.integration.asgi import get_request_container
 
 from sidecar.errors import ApiError
-from sidecar.query import DECIMAL
-from toolkit.errors import Issue, ValidationFailed
+from toolkit.errors import ValidationFailed
+from toolkit.frames.decimals import non_ascii_numbers
 from toolkit.settings import Settings
 
 JSON = "application/json"
@@ -44,27 +44,6 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
         )
 
 
-def decimal_fields(info: msgspec.inspect.Type) -> frozenset[str]:
-    """The names of the Decimal fields of the struct(s) a body type holds (through unions and lists)."""
-    if isinstance(info, msgspec.inspect.Metadata):
-        return decimal_fields(info.type)
-    if isinstance(info, msgspec.inspect.UnionType):
-        return frozenset().union(*(decimal_fields(t) for t in info.types))
-    if isinstance(info, msgspec.inspect.ListType):
-        return decimal_fields(info.item_type)
-    if isinstance(info, msgspec.inspect.StructType):
-        return frozenset(f.encode_name for f in info.fields if is_decimal(f.type))
-    return frozenset()
-
-
-def is_decimal(info: msgspec.inspect.Type) -> bool:
-    if isinstance(info, msgspec.inspect.Metadata):
-        return is_decimal(info.type)
-    if isinstance(info, msgspec.inspect.UnionType):
-        return any(is_decimal(t) for t in info.types)
-    return isinstance(info, msgspec.inspect.DecimalType)
-
-
 def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
     """The body as plain data for `body_type`, or a 400 / 413 / 422 that says what is wrong."""
     try:
@@ -82,14 +61,7 @@ def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
             hint="send the rows in batches, or post large frames from a notebook with the bulk path, "
             "qa.transactions.post_frame(frame) (qa.accounts.insert_frame(frame) for accounts)",
         )
-    numeric = decimal_fields(msgspec.inspect.type_info(body_type))
-    issues = [
-        Issue(i if isinstance(data, list) else None, name, f"{row[name]!r} is not a number in ASCII digits")
-        for i, row in enumerate(rows)
-        if isinstance(row, dict)
-        for name in numeric
-        if isinstance(row.get(name), str) and not DECIMAL.fullmatch(row[name])
-    ]
+    issues = non_ascii_numbers(body_type, rows, list(range(len(rows))) if isinstance(data, list) else [None])
     if issues:
         raise ValidationFailed(issues)
     return data

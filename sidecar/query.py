@@ -13,11 +13,11 @@ from sqlalchemy import ColumnElement, false, not_
 
 from sidecar.grammar import Filter, GrammarError, Order, ReadQuery
 from toolkit.errors import ValidationFailed
+from toolkit.frames.decimals import DECIMAL
 from toolkit.mixins.crud import CRUDMixin
 
 Repository = type[CRUDMixin[Any, Any, Any]]
 INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 
 COMPARISONS: dict[str, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]] = {
     "eq": lambda c, v: c == v,

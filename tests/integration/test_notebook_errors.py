@@ -68,6 +68,19 @@ def test_an_amount_too_large_for_the_ledger_is_named_by_row_and_column(seeded, a
     assert posted(seeded) == before
 
 
+@pytest.mark.parametrize(
+    "amount", ["\u0661\u0662\u0663", "\uff11\uff12", "1_0"], ids=["arabic", "fullwidth", "underscore"]
+)
+def test_an_amount_not_in_ascii_digits_is_refused_as_over_http(seeded, amount):
+    before = posted(seeded)
+    with pytest.raises(ValidationFailed) as caught:
+        seeded.transactions.post(1, "deposit", amount)
+    assert [(i.field, i.reason) for i in caught.value.issues] == [
+        ("amount", f"{amount!r} is not a number in ASCII digits")
+    ]
+    assert posted(seeded) == before
+
+
 @pytest.mark.parametrize("amount", ["1e-999999999", Decimal("1E-999999999"), "1e+999999999", "5E999"])
 def test_an_amount_with_a_huge_exponent_is_refused_on_both_paths_not_a_crash(seeded, amount):
     # pyarrow 26 ends the whole process when it casts '1e-999999999' to a decimal: the kernel would die.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from toolkit.errors import Issue
 from toolkit.frames.text import all_text
 
 if TYPE_CHECKING:
@@ -16,6 +19,47 @@ if TYPE_CHECKING:
 
 
 HUGE_EXPONENT = r"[eE][+-]?0*[1-9]\d{2,}"
+# A number as text, in ASCII digits only: Python's Decimal() also takes Arabic-Indic, full-width and `1_0`.
+DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def decimal_fields(info: msgspec.inspect.Type) -> frozenset[str]:
+    """The names of the Decimal fields of the struct(s) a type holds (through unions, lists and metadata)."""
+    if isinstance(info, msgspec.inspect.Metadata):
+        return decimal_fields(info.type)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return frozenset().union(*(decimal_fields(t) for t in info.types))
+    if isinstance(info, msgspec.inspect.ListType):
+        return decimal_fields(info.item_type)
+    if isinstance(info, msgspec.inspect.StructType):
+        return frozenset(f.encode_name for f in info.fields if is_decimal(f.type))
+    return frozenset()
+
+
+def is_decimal(info: msgspec.inspect.Type) -> bool:
+    if isinstance(info, msgspec.inspect.Metadata):
+        return is_decimal(info.type)
+    if isinstance(info, msgspec.inspect.UnionType):
+        return any(is_decimal(t) for t in info.types)
+    return isinstance(info, msgspec.inspect.DecimalType)
+
+
+def sneaks_digits(text: str) -> bool:
+    """Text that Python's Decimal() reads as a number although it is not one in ASCII digits (`١٢٣`, `1_0`);
+    other bad text (`NaN`, `abc`) is left to the money rules, which say why."""
+    return (not text.isascii() or "_" in text) and not DECIMAL.fullmatch(text.strip())
+
+
+def non_ascii_numbers(type_: Any, rows: list[Any], labels: list[Any]) -> list[Issue]:
+    """Decimal fields of `type_` given as text that is not a number in ASCII digits, one issue each."""
+    numeric = decimal_fields(msgspec.inspect.type_info(type_))
+    return [
+        Issue(label, name, f"{row[name]!r} is not a number in ASCII digits")
+        for label, row in zip(labels, rows, strict=True)
+        if isinstance(row, dict)
+        for name in numeric
+        if isinstance(row.get(name), str) and sneaks_digits(row[name])
+    ]
 
 
 def decimal_column(values: pd.Series, target: pa.DataType, name: str, issues: Issues) -> pd.Series:

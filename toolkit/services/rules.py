@@ -16,6 +16,7 @@ import msgspec
 import pandas as pd
 
 from toolkit.errors import Issue, ReadOnlyField, ValidationFailed
+from toolkit.frames.decimals import non_ascii_numbers
 from toolkit.frames.plan import issue_list
 from toolkit.frames.text import UNSTORABLE, one_of, unstorable
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
@@ -27,6 +28,8 @@ _PATH = re.compile(r" - at `\$(?:\[\d+\])?\.?([A-Za-z_][\w]*)?.*`$")
 
 def parse(type_: type[T], data: Any, row: int | None = None) -> T:
     """Build a struct from plain data; a bad field becomes ValidationFailed naming row and field."""
+    if issues := non_ascii_numbers(type_, [data], [row]):
+        raise ValidationFailed(issues)
     try:
         parsed = data if isinstance(data, type_) else msgspec.convert(data, type_, strict=False)
     except msgspec.ValidationError as error:
