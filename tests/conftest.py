@@ -102,6 +102,12 @@ async def container(settings: Settings) -> AsyncIterator[object]:
     await c.close()
 
 
+def admin_rows(url: URL, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one query, read as the test server's admin (past every role's limits)."""
+    with psycopg.connect(libpq(url)) as conn:
+        return conn.execute(sql).fetchall()
+
+
 def url_with_password(url: URL, password: str) -> URL:
     return make_url(url).set(password=password)
 

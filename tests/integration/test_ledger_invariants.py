@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from tests.conftest import libpq
+from tests.conftest import admin_rows, libpq
 from toolkit.errors import AccountClosed, NotPermitted, Overdraft, ReopenRefused
 from toolkit.roles import WRITER, role_url
 
@@ -19,19 +19,18 @@ def writer(database_url) -> psycopg.Connection:
 
 
 def out_of_balance(database_url) -> list[tuple]:
-    with psycopg.connect(libpq(database_url)) as conn:
-        return conn.execute(
-            "select a.id, a.balance, coalesce(sum(t.amount), 0) from accounts a"
-            " left join transactions t on t.account_id = a.id"
-            " group by a.id having a.balance <> coalesce(sum(t.amount), 0)"
-        ).fetchall()
+    return admin_rows(
+        database_url,
+        "select a.id, a.balance, coalesce(sum(t.amount), 0) from accounts a"
+        " left join transactions t on t.account_id = a.id"
+        " group by a.id having a.balance <> coalesce(sum(t.amount), 0)",
+    )
 
 
-def counts(database_url) -> tuple[int, int]:
-    with psycopg.connect(libpq(database_url)) as conn:
-        return conn.execute(
-            "select (select count(*) from transactions), (select count(*) from audit_log)"
-        ).fetchone()
+def counts(database_url) -> tuple:
+    return admin_rows(
+        database_url, "select (select count(*) from transactions), (select count(*) from audit_log)"
+    )[0]
 
 
 @pytest.mark.parametrize(

@@ -8,20 +8,18 @@ import contextlib
 import psycopg
 import pytest
 
-from tests.conftest import libpq
+from tests.conftest import admin_rows, libpq
 from toolkit.errors import DatabaseError, NotPermitted, QueAccountError, ReadOnlyQuery, ValidationFailed
 
 
 def plans(database_url) -> list[str]:
-    with psycopg.connect(libpq(database_url)) as conn:
-        return [r[0] for r in conn.execute("select plan from accounts order by id")]
+    return [r[0] for r in admin_rows(database_url, "select plan from accounts order by id")]
 
 
 def audited(database_url) -> list[tuple]:
-    with psycopg.connect(libpq(database_url)) as conn:
-        return conn.execute(
-            "select actor, action, entity, changes from audit_log where entity = 'sql'"
-        ).fetchall()
+    return admin_rows(
+        database_url, "select actor, action, entity, changes from audit_log where entity = 'sql'"
+    )
 
 
 @pytest.mark.parametrize(
