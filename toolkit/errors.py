@@ -60,7 +60,15 @@ class ReadOnlyField(QueAccountError):
     """A read-only column (balance, version, timestamps) was given a new value."""
 
 
-class DeleteRefused(QueAccountError):
+class ChangeRefused(QueAccountError):
+    """Rows of this kind are not written this way (the ledger is append-only; services write the audit)."""
+
+
+class NotAResource(ChangeRefused):
+    """A table whose repository has no resource is read with frame() only."""
+
+
+class DeleteRefused(ChangeRefused):
     """Rows of this kind are never deleted (accounts are closed; the ledger is append-only)."""
 
 

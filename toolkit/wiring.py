@@ -1,6 +1,7 @@
 """THE composition root: `create_container(settings)` builds everything, for both faces and the tests.
 
-Adding a model is one line in `SCOPED` below (its repository and its service).
+Every resource (toolkit/resources: one module per model) brings its repository and its service, which live
+for one scope (an HTTP request or a notebook call); adding a model needs no line here.
 """
 
 from __future__ import annotations
@@ -15,38 +16,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from toolkit.db import Database, UnitOfWork, is_disconnect
 from toolkit.keycache import ApiKeyCache
 from toolkit.reads import Reads
-from toolkit.repositories import AccountRepository, ApiKeyRepository, AuditRepository, TransactionRepository
-from toolkit.services import (
-    AccountService,
-    ApiKeyService,
-    AuditService,
-    MetricsService,
-    SampleDataService,
-    TransactionService,
-)
-from toolkit.services.account_frames import AccountFrameService
+from toolkit.repositories import ApiKeyRepository
+from toolkit.resources import registered
+from toolkit.services import ApiKeyService, MetricsService, SampleDataService
 from toolkit.services.sql import SqlService
-from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
 from toolkit.settings import Settings
 
-# One entry per model: its repository and its service live for one scope (an HTTP request or notebook call).
+# What every scope may need besides the resources' own repositories and services.
 SCOPED: list[type[Any]] = [
     UnitOfWork,
-    AccountRepository,
-    AccountService,
-    TransactionRepository,
-    TransactionService,
-    AuditRepository,
-    AuditService,
-    AccountFrameService,
-    TransactionFrameService,
-    AuditFrameService,
     SqlService,
     ApiKeyRepository,
     ApiKeyService,
     MetricsService,
     SampleDataService,
 ]
+
+
+def scoped() -> list[type[Any]]:
+    """SCOPED, then each resource's repository and service (once each, as several may share one)."""
+    parts = [*SCOPED, *(part for r in registered() for part in (r.repository, r.service))]
+    return list(dict.fromkeys(parts))
 
 
 @wireup.injectable
@@ -100,7 +90,7 @@ def create_container(settings: Settings | None = None, *extra: Any) -> wireup.As
             key_cache,
             wireup.injectable(Reads),
             session,
-            *(wireup.injectable(cls, lifetime="scoped") for cls in SCOPED),
+            *(wireup.injectable(cls, lifetime="scoped") for cls in scoped()),
             *extra,
         ]
     )

@@ -132,8 +132,9 @@ def make_plan(
     is_new = clean[key].isna()
     inserts = clean.loc[is_new, [c for c in spec.editable if c in clean.columns]]
     existing = clean.loc[~is_new]
-    if len(existing) and "version" not in clean.columns:
-        issues.add([None], "version", "needed to update rows safely: read the frame with frame() to get it")
+    version = spec.version
+    if len(existing) and version is not None and version not in clean.columns:
+        issues.add([None], version, "needed to update rows safely: read the frame with frame() to get it")
     duplicated = existing[key].duplicated(keep=False)
     issues.where(duplicated, key, "duplicate id in the frame")
     missing = ~existing[key].isin(current.index)
@@ -143,21 +144,21 @@ def make_plan(
     db = current.loc[existing[key].to_numpy()].set_axis(existing.index)
 
     conflicted = pd.Series(False, index=existing.index)
-    if "version" in existing.columns:
-        conflicted = ~same(existing["version"].astype("Int64"), db["version"].astype("Int64"))
+    if version is not None and version in existing.columns:
+        conflicted = ~same(existing[version].astype("Int64"), db[version].astype("Int64"))
     conflicts = pd.DataFrame(
         {
             "row": existing.index[conflicted],
             key: existing.loc[conflicted, key].to_numpy(),
-            "your_version": existing.loc[conflicted, "version"].to_numpy() if conflicted.any() else [],
-            "current_version": db.loc[conflicted, "version"].to_numpy() if conflicted.any() else [],
+            "your_version": existing.loc[conflicted, version].to_numpy() if conflicted.any() else [],
+            "current_version": db.loc[conflicted, version].to_numpy() if conflicted.any() else [],
         }
     )
     settled, before = existing.loc[~conflicted], db.loc[~conflicted]
     for name in spec.read_only:
-        if name in settled.columns and name != "version":
+        if name in settled.columns and name != version:
             changed = ~same(settled[name], before[name])
-            issues.where(changed, name, "is read-only and was changed (balances move only by posting)")
+            issues.where(changed, name, spec.read_only_reason)
 
     masks = {name: ~same(settled[name], before[name]) for name in spec.editable if name in settled.columns}
     any_change = pd.DataFrame(masks).any(axis=1) if masks else pd.Series(False, index=settled.index)

@@ -30,10 +30,31 @@ class FrameSpec:
     checks: tuple[Check, ...] = ()
     key: str = "id"
     update_guard: str | None = None
+    version: str | None = None
+    read_only_reason: str = "is read-only and was changed"
 
     @property
     def known(self) -> tuple[str, ...]:
         return (self.key, *self.editable, *self.read_only)
+
+
+def derived_spec(
+    table: Table, read_only: tuple[str, ...], version: str | None, checks: tuple[Check, ...] = ()
+) -> FrameSpec:
+    """The rules a model's own columns give: the id is the key, `read_only` and `version` (and columns the
+    database moves) are read-only, every other column editable, and those with neither a default nor NULL
+    required for a new row."""
+    moved = tuple(c.name for c in table.columns if c.info.get("moved_by_database"))
+    fixed = tuple(dict.fromkeys((*read_only, *((version,) if version else ()), *moved)))
+    editable = tuple(c.name for c in table.columns if c.name != "id" and c.name not in fixed)
+    required = tuple(
+        name
+        for name in editable
+        if not table.c[name].nullable
+        and table.c[name].server_default is None
+        and table.c[name].default is None
+    )
+    return FrameSpec(table, editable, fixed, required, checks=checks, version=version)
 
 
 class Issues:

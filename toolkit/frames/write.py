@@ -49,37 +49,67 @@ def returns_old_values(conn: Any) -> bool:
 
 
 async def apply_updates(
-    session: AsyncSession, spec: FrameSpec, changes: pd.DataFrame, actor: str, entity: str
+    session: AsyncSession,
+    spec: FrameSpec,
+    changes: pd.DataFrame,
+    actor: str,
+    entity: str,
+    previous: pd.DataFrame | None = None,
 ) -> list[int]:
-    """Update only the changed cells of each row whose version still matches; audit each row. Returns ids.
+    """Update only the changed cells of each row that nobody changed since it was read; audit each row.
+    Returns the ids updated.
 
-    RETURNING sees old and new values together and builds the audit there, with no second pass: through
-    `old.*` on PostgreSQL 18 and later, else through `o`, the same table joined in FROM (the statement's
-    snapshot). A row changed since the snapshot has a new version, so the UPDATE skips it and the caller
-    sees fewer ids than rows.
+    A row is unchanged since it was read when its version still matches (`spec.version`), or, for a model
+    without one, when every compared column still holds the value in `previous` (the rows as `diff()` read
+    them). RETURNING sees old and new values together and builds the audit there, with no second pass:
+    through `old.*` on PostgreSQL 18 and later, else through `o`, the same table joined in FROM (the
+    statement's snapshot). A row changed meanwhile is skipped, so the caller sees fewer ids than rows.
     """
     names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
-    columns = temp_columns(spec, [spec.key, "version", *names], {f"ch_{n}": "boolean" for n in names})
+    version = spec.version
+    flags = {f"ch_{n}": "boolean" for n in names}
+    if version is None:
+        assert previous is not None, "a model without a version column needs the values read at diff()"
+        changes = changes.assign(**{f"o_{n}": previous.loc[changes.index, n] for n in names})
+        typed = temp_columns(spec, names, {})
+        olds = {f"o_{n}": typed[n] for n in names}
+        columns = temp_columns(spec, [spec.key, *names], flags | olds)
+    else:
+        columns = temp_columns(spec, [spec.key, version, *names], flags)
     await copy_into_temp(session, "qa_changes", columns, changes)
     table = sql.Identifier(spec.table.name)
-    sets = sql.SQL(", ").join(
+    sets: list[sql.Composable] = [
         sql.SQL("{c} = CASE WHEN c.{m} THEN c.{c} ELSE t.{c} END").format(
             c=sql.Identifier(n), m=sql.Identifier(f"ch_{n}")
         )
         for n in names
-    )
+    ]
     returning_old = returns_old_values(await driver_connection(session))
     old = "old" if returning_old else "o"
     self_join = sql.SQL("" if returning_old else "JOIN {} o ON o.id = c.id").format(table)
-    version = sql.SQL("""'"version":{{"old":' || {}.version || ',"new":' || t.version || '}}'""").format(
-        sql.Identifier(old)
-    )
+    if version is None:
+        unchanged = sql.SQL(" AND ").join(
+            sql.SQL("t.{c} IS NOT DISTINCT FROM c.{o}").format(
+                c=sql.Identifier(n), o=sql.Identifier(f"o_{n}")
+            )
+            for n in names
+        )
+        audited_version: sql.Composable = sql.SQL("NULL")
+    else:
+        v = sql.Identifier(version)
+        sets.append(sql.SQL("{v} = t.{v} + 1").format(v=v))
+        unchanged = sql.SQL("t.{v} = c.{v}").format(v=v)
+        audited_version = sql.SQL("""{key} || {o}.{v} || ',"new":' || t.{v} || '}}'""").format(
+            key=sql.Literal(f'"{version}":{{"old":'), o=sql.Identifier(old), v=v
+        )
+    if "updated_at" in spec.table.c:
+        sets.append(sql.SQL("updated_at = now()"))
     statement = sql.SQL(
         """
         WITH upd AS (
-            UPDATE {table} t SET {sets}, version = t.version + 1, updated_at = now()
+            UPDATE {table} t SET {sets}
             FROM qa_changes c {self_join}
-            WHERE t.id = c.id AND t.version = c.version AND {guard}
+            WHERE t.id = c.id AND {unchanged} AND {guard}
             RETURNING t.id, {audit} AS changes
         ), audited AS (
             INSERT INTO audit_log (actor, action, entity, entity_id, changes)
@@ -90,10 +120,11 @@ async def apply_updates(
         """
     ).format(
         table=table,
-        sets=sets,
+        sets=sql.SQL(", ").join(sets),
         self_join=self_join,
+        unchanged=unchanged,
         guard=sql.SQL(spec.update_guard or "TRUE"),
-        audit=_audit_json(names, old, "c", "ch_", version),
+        audit=_audit_json(names, old, "c", "ch_", audited_version),
     )
     rows = await fetch(session, statement.as_string(), {"actor": actor, "entity": entity})
     ids: list[int] = rows[0][0]

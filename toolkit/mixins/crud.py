@@ -7,12 +7,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from msgspec import Struct
-from sqlalchemy import ColumnElement, Select, Table, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database
 from toolkit.entities import Entity, changes_of
-from toolkit.errors import DeleteRefused, Issue, NotFound, StaleVersion, ValidationFailed
+from toolkit.errors import Issue, NotFound, StaleVersion, ValidationFailed
 from toolkit.mixins.integrity import translated
 from toolkit.models.base import Base
 
@@ -24,13 +37,12 @@ OrderBy = str | ColumnElement[Any] | Sequence[str | ColumnElement[Any]] | None
 
 
 class CRUDMixin(Generic[M, E, U]):
-    """get, list, count, create, update (version-checked) and delete (where the model allows it)."""
+    """get, list, count, create, update (version-checked) and delete. What a model's rows allow is its
+    resource's to say (toolkit/resources) and the database's to enforce (its roles' grants)."""
 
     model: ClassVar[type[Base]]
     entity: ClassVar[type[Entity]]
     name: ClassVar[str]
-    deletable: ClassVar[bool] = False
-    versioned: ClassVar[bool] = False
 
     def __init__(self, session: AsyncSession, database: Database) -> None:
         self.session, self.database = session, database
@@ -132,24 +144,39 @@ class CRUDMixin(Generic[M, E, U]):
         return [self.to_entity(row) for row in result]
 
     async def update(
-        self, id: int, changes: U | Mapping[str, Any], version: int | None = None
+        self,
+        id: int,
+        changes: U | Mapping[str, Any],
+        version: int | None = None,
+        *,
+        version_column: str | None = None,
     ) -> tuple[E, E]:
-        """Apply `changes`; with `version`, refuse (StaleVersion) unless it is the row's current version."""
+        """Apply `changes`. With a `version_column`, the change moves it on by one, and a `version` other than
+        the row's current one is refused (StaleVersion)."""
         values = changes_of(changes) if isinstance(changes, Struct) else dict(changes)
         before = await self.get_for_update(id)
-        current = getattr(before, "version", None)
-        if version is not None and current is not None and version != current:
-            raise StaleVersion(self.name, id, version, current)
-        if self.versioned:
-            values |= {"version": self.table.c.version + 1, "updated_at": func.now()}
+        if version_column is not None:
+            current = getattr(before, version_column)
+            if version is not None and version != current:
+                raise StaleVersion(self.name, id, version, current)
+            values[version_column] = self.table.c[version_column] + 1
+        if "updated_at" in self.table.c:
+            values["updated_at"] = func.now()
         query = update(self.table).where(self.table.c.id == id).values(values).returning(self.table)
         with translated(**values):
             row = (await self.session.execute(query)).one()
         return before, self.to_entity(row)
 
     async def delete(self, id: int) -> E:
-        if not self.deletable:
-            raise DeleteRefused(f"{self.name} rows are never deleted")
         before = await self.get_for_update(id)
         await self.session.execute(self.table.delete().where(self.table.c.id == id))
         return before
+
+    async def holders(self, name: str, values: Sequence[Any]) -> dict[Any, int]:
+        """Which row holds each of these values of the unique column `name`; absent ones are left out."""
+        column = self.column(name)
+        # One text parameter however many values (a million emails): split by the server, cast to the column.
+        joined = bindparam("values", value="\n".join(map(str, values)), type_=Text)
+        wanted = cast(func.string_to_array(joined, "\n"), ARRAY(column.type))
+        query = select(column, self.table.c.id).where(column == any_(wanted))
+        return {value: id_ for value, id_ in await self.session.execute(query)}

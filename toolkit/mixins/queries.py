@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, Text, and_, any_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from toolkit import entities as e
 from toolkit.mixins.crud import CRUDMixin
@@ -18,7 +18,6 @@ class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
     model = AccountModel
     entity = e.Account
     name = "account"
-    versioned = True
 
     def _get_query(self, *args: ColumnElement[bool], **kwargs: Any) -> Select[Any]:
         if "email" in kwargs and isinstance(kwargs["email"], str):
@@ -35,15 +34,6 @@ class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
         query = select(*groups, func.count().label("count"), total).where(*where)
         query = query.group_by(*groups).order_by(*groups).limit(limit).offset(offset)
         return [dict(row._mapping) for row in await self.session.execute(query)]
-
-    async def owners_of(self, emails: list[str]) -> dict[str, int]:
-        """Which account holds each of these (normalised, valid) emails; absent ones are left out."""
-        # Valid emails hold no whitespace, so one newline-joined text is a cheap parameter for a million.
-        joined = bindparam("emails", value="\n".join(emails), type_=Text)
-        query = select(self.table.c.email, self.table.c.id).where(
-            self.table.c.email == any_(func.string_to_array(joined, "\n"))
-        )
-        return {email: id_ for email, id_ in await self.session.execute(query)}
 
 
 class TransactionQueries(SeriesQueries[TransactionModel, e.Transaction, e.TransactionUpdate]):
@@ -62,6 +52,13 @@ class AuditQueries(CRUDMixin[AuditEntryModel, e.AuditEntry, e.AuditUpdate]):
     model = AuditEntryModel
     entity = e.AuditEntry
     name = "audit entry"
+
+    def _get_query(self, *args: ColumnElement[bool], about: int | None = None, **kwargs: Any) -> Select[Any]:
+        """`about=42` (with `entity="account"`): the rows about one entity id, the bulk load that created it
+        included (`entity_id=42` matches the column only)."""
+        if about is not None:
+            args = (*args, self.about(about))
+        return super()._get_query(*args, **kwargs)
 
     def ordering(self, order_by: Any) -> list[ColumnElement[Any]]:
         return super().ordering(order_by if order_by is not None else "id")

@@ -14,14 +14,17 @@ import pandas as pd
 import wireup
 
 from toolkit import entities as e
+from toolkit import resources
 from toolkit.db import Database
 from toolkit.db_errors import DRIVER_ERRORS, toolkit_error
+from toolkit.errors import NotAResource
 from toolkit.frames.plan import Plan, Report
-from toolkit.services import AccountService, AuditService, TransactionService
-from toolkit.services.account_frames import AccountFrameService
+from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
+from toolkit.resources import Resource
+from toolkit.services import AuditService
 from toolkit.services.frame_reads import FrameReads
+from toolkit.services.rows import Rows
 from toolkit.services.sql import SqlService
-from toolkit.services.transaction_frames import AuditFrameService, TransactionFrameService
 from toolkit.settings import Settings
 
 T = TypeVar("T")
@@ -45,9 +48,11 @@ class AsyncToolkit:
         self.settings = settings
         self.actor = actor or default_actor()
         self.container: wireup.AsyncContainer = create_container(settings)
-        self.accounts = AsyncAccounts(self)
-        self.transactions = AsyncTransactions(self)
-        self.audit = AsyncAudit(self)
+        self.accounts = self.table(AccountRepository)
+        self.transactions = AsyncTransactions(
+            self, TransactionRepository, resources.of(TransactionRepository)
+        )
+        self.audit = AsyncAudit(self, AuditRepository, resources.of(AuditRepository))
         self._head_checked = 0.0
 
     async def call(self, service: type[S], fn: Callable[[S], Awaitable[T]]) -> T:
@@ -75,8 +80,17 @@ class AsyncToolkit:
         return db.masked_url
 
     def table(self, repository: type[Any]) -> AsyncTable:
-        """Frames of any registered repository, e.g. one you added: `qa.table(NoteRepository).frame()`."""
-        return AsyncTable(self, repository)
+        """The rows of any resource, e.g. one you added: `await qa.table(NoteRepository).frame()`."""
+        return AsyncTable(self, repository, resources.of(repository))
+
+    def __getattr__(self, name: str) -> AsyncTable:
+        """`qa.notes`: the table of the resource at that path."""
+        resource = resources.at(name) if not name.startswith("_") else None
+        if resource is None:
+            raise AttributeError(
+                f"no resource {name!r} (known: {', '.join(r.attribute for r in resources.registered())})"
+            )
+        return self.table(resource.repository)
 
     async def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
         """Run SQL with `:name` parameters bound from keyword arguments; read-only unless `write=True`."""
@@ -109,29 +123,39 @@ class AsyncToolkit:
 
 
 class AsyncTable:
-    """Frames of one model. Subclasses name their frame service; any repository works via `qa.table()`."""
+    """One resource's rows (or, for a repository that is not a resource, its frames only). Every call opens
+    one container scope; every write goes through the resource's service (`toolkit.services.rows`)."""
 
-    frames: type[Any] = FrameReads
-
-    def __init__(self, kit: AsyncToolkit, repository: type[Any] | None = None) -> None:
-        self.kit, self.repository = kit, repository
+    def __init__(self, kit: AsyncToolkit, repository: type[Any], resource: Resource | None = None) -> None:
+        self.kit, self.repository, self.resource = kit, repository, resource
 
     @property
     def label(self) -> str:
-        owner = self.repository or self.frames
-        return str(owner.__name__).removesuffix("FrameService").removesuffix("Repository").lower()
+        if self.resource is not None:
+            return self.resource.path
+        return str(self.repository.__name__).removesuffix("Repository").lower()
 
-    async def reader(self, scope: Any) -> FrameReads:
-        if self.repository is not None:
-            return FrameReads(await scope.get(self.repository))
-        reader: FrameReads = await scope.get(self.frames)
-        return reader
+    async def rows(self, fn: Callable[[Rows], Awaitable[T]], *, writes: bool = False) -> T:
+        """Run `fn(rows)` in a scope of its own (a write first warns if the database is behind head)."""
+        resource = self.resource
+        if resource is None:
+            raise NotAResource(
+                f"{self.repository.__name__} is read-only here: only frame() and iter_frames(), as it has no"
+                " resource (add one in toolkit/resources/, see 'Adding a model' in the README)"
+            )
+        if writes:
+            await self.kit.warn_if_behind()
+
+        async def run(scope: Any) -> T:
+            return await fn(await Rows.of(scope, resource))
+
+        return await self.kit.in_scope(run)
 
     async def frame(
         self, *conditions: Any, progress: Any = None, as_arrow: bool = False, **options: Any
     ) -> Any:
         async def read(scope: Any) -> Any:
-            reader = await self.reader(scope)
+            reader = FrameReads(await scope.get(self.repository))
             return await reader.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
 
         return await self.kit.in_scope(read)
@@ -141,76 +165,56 @@ class AsyncTable:
     ) -> AsyncGenerator[pd.DataFrame]:
         try:
             async with self.kit.container.enter_scope() as scope:
-                reader = await self.reader(scope)
+                reader = FrameReads(await scope.get(self.repository))
                 async for chunk in reader.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
                     yield chunk
         except DRIVER_ERRORS as error:
             raise toolkit_error(error, await self.kit.masked_url()) from None
 
+    async def get(self, id: int) -> Any:
+        return await self.rows(lambda r: r.get(id))
 
-class AsyncAccounts(AsyncTable):
-    frames = AccountFrameService
+    async def create(self, **fields: Any) -> Any:
+        [created] = await self.rows(
+            lambda r: r.create_many([fields], actor=self.kit.actor, many=False), writes=True
+        )
+        return created
 
-    async def get(self, id: int) -> e.Account:
-        return await self.kit.call(AccountService, lambda s: s.get(id))
-
-    async def create(self, **fields: Any) -> e.Account:
-        await self.kit.warn_if_behind()
-        return await self.kit.call(AccountService, lambda s: s.create(fields, actor=self.kit.actor))
-
-    async def update(self, id: int, *, version: int | None = None, **changes: Any) -> e.Account:
-        await self.kit.warn_if_behind()
-        return await self.kit.call(
-            AccountService, lambda s: s.update(id, changes, actor=self.kit.actor, version=version)
+    async def update(self, id: int, *, version: int | None = None, **changes: Any) -> Any:
+        return await self.rows(
+            lambda r: r.update(id, changes, actor=self.kit.actor, version=version), writes=True
         )
 
-    async def close(self, id: int, *, version: int | None = None) -> e.Account:
-        await self.kit.warn_if_behind()
-        return await self.kit.call(
-            AccountService, lambda s: s.close(id, actor=self.kit.actor, version=version)
-        )
+    async def delete(self, id: int) -> Any:
+        return await self.rows(lambda r: r.delete(id, actor=self.kit.actor), writes=True)
+
+    async def close(self, id: int, *, version: int | None = None) -> Any:
+        return await self.rows(lambda r: r.close(id, actor=self.kit.actor, version=version), writes=True)
 
     async def diff(self, frame: pd.DataFrame) -> Plan:
-        return await self.kit.call(AccountFrameService, lambda s: s.diff(frame))
+        return await self.rows(lambda r: r.diff(frame))
 
     async def apply(self, plan: Plan, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
-        await self.kit.warn_if_behind()
-        return await self.kit.call(
-            AccountFrameService,
-            lambda s: s.apply(
-                plan, actor=self.kit.actor, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid
-            ),
-        )
+        skips = {"skip_conflicts": skip_conflicts, "skip_invalid": skip_invalid}
+        return await self.rows(lambda r: r.apply(plan, actor=self.kit.actor, **skips), writes=True)
 
     async def save(self, frame: pd.DataFrame) -> Report:
         return await self.apply(await self.diff(frame))
 
     async def insert_frame(self, frame: pd.DataFrame) -> Report:
-        await self.kit.warn_if_behind()
-        return await self.kit.call(AccountFrameService, lambda s: s.insert_frame(frame, actor=self.kit.actor))
+        return await self.rows(lambda r: r.insert_frame(frame, actor=self.kit.actor), writes=True)
 
 
 class AsyncTransactions(AsyncTable):
-    frames = TransactionFrameService
-
-    async def get(self, id: int) -> e.Transaction:
-        return await self.kit.call(TransactionService, lambda s: s.get(id))
-
     async def post(self, account_id: int, kind: str, amount: Any, **fields: Any) -> e.Transaction:
-        await self.kit.warn_if_behind()
-        data = {"account_id": account_id, "kind": kind, "amount": amount, **fields}
-        return await self.kit.call(TransactionService, lambda s: s.post(data, actor=self.kit.actor))
+        posted: e.Transaction = await self.create(account_id=account_id, kind=kind, amount=amount, **fields)
+        return posted
 
     async def post_frame(self, frame: pd.DataFrame) -> Report:
-        await self.kit.warn_if_behind()
-        return await self.kit.call(
-            TransactionFrameService, lambda s: s.post_frame(frame, actor=self.kit.actor)
-        )
+        return await self.insert_frame(frame)
 
 
 class AsyncAudit(AsyncTable):
-    frames = AuditFrameService
-
     async def history(self, entity: str, entity_id: int) -> list[e.AuditEntry]:
         return await self.kit.call(AuditService, lambda s: s.history(entity, entity_id))
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
-from toolkit.notebook.aio import AsyncAccounts, AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
 from toolkit.notebook.progress import Progress, Stages
 from toolkit.settings import Settings
 
@@ -85,7 +85,7 @@ class Toolkit:
         self.closed = False
         self._portal, self._stop = start_portal()
         self.aio: AsyncToolkit = self._portal.call(self._build, settings, actor)
-        self.accounts = Accounts(self, self.aio.accounts)
+        self.accounts = Table(self, self.aio.accounts)
         self.transactions = Transactions(self, self.aio.transactions)
         self.audit = Audit(self, self.aio.audit)
         from toolkit.notebook.migrations import Migrations
@@ -108,8 +108,14 @@ class Toolkit:
         return result
 
     def table(self, repository: type[Any]) -> Table:
-        """Frames of any registered repository (a model you added): `qa.table(NoteRepository).frame()`."""
+        """The rows of any resource, a model you added too: `qa.table(NoteRepository).frame()` (or
+        `qa.notes`, by its path)."""
         return Table(self, self.aio.table(repository))
+
+    def __getattr__(self, name: str) -> Table:
+        if name.startswith("_") or "aio" not in self.__dict__:
+            raise AttributeError(name)
+        return Table(self, getattr(self.aio, name))
 
     def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
         """Run SQL with `:name` parameters bound from keyword arguments (never formatted into the text).
@@ -142,6 +148,10 @@ class Toolkit:
 
 
 class Table:
+    """One resource's rows: `frame()`, `iter_frames()`, `get()`, `create()`, `update()`, `delete()` or
+    `close()` where its rows allow it, `diff()`/`apply()`/`save()` and `insert_frame()`. Every write goes
+    through the resource's service: validated, audited, version-checked."""
+
     def __init__(self, kit: Toolkit, aio: AsyncTable) -> None:
         self.kit, self._aio = kit, aio
 
@@ -187,26 +197,24 @@ class Table:
         finally:
             self.kit.run(chunks.aclose)
 
-
-class Accounts(Table):
-    """Accounts: frame(), get(), create(), update(), close(), diff()/save() and insert_frame()."""
-
-    _aio: AsyncAccounts
-
-    def get(self, id: int) -> e.Account:
-        """One account by id."""
+    def get(self, id: int) -> Any:
+        """One row by id."""
         return self.kit.run(self._aio.get, id)
 
-    def create(self, **fields: Any) -> e.Account:
-        """Create an account: `qa.accounts.create(email=..., full_name=..., country="DE", plan="pro")`."""
+    def create(self, **fields: Any) -> Any:
+        """Create a row: `qa.accounts.create(email=..., full_name=..., country="DE", plan="pro")`."""
         return self.kit.run(lambda: self._aio.create(**fields))
 
-    def update(self, id: int, *, version: int | None = None, **changes: Any) -> e.Account:
+    def update(self, id: int, *, version: int | None = None, **changes: Any) -> Any:
         """Change fields; pass the `version` you read so a concurrent change is refused (StaleVersion)."""
         return self.kit.run(lambda: self._aio.update(id, version=version, **changes))
 
-    def close(self, id: int, *, version: int | None = None) -> e.Account:
-        """Close an account for good."""
+    def delete(self, id: int) -> Any:
+        """Delete a row (where its resource allows it); returns it as it was."""
+        return self.kit.run(self._aio.delete, id)
+
+    def close(self, id: int, *, version: int | None = None) -> Any:
+        """Close a row for good (accounts: a closed account cannot be reopened)."""
         return self.kit.run(lambda: self._aio.close(id, version=version))
 
     def diff(self, frame: pd.DataFrame) -> Plan:
@@ -223,7 +231,8 @@ class Accounts(Table):
 
     def save(self, frame: pd.DataFrame) -> Report:
         """`diff(frame).apply()`: write back an edited frame; refused whole on any conflict or invalid row."""
-        with Stages(f"saving {len(frame):,} accounts", ["checking", "writing"], **self._bar(frame)) as stages:
+        label = self._aio.label
+        with Stages(f"saving {len(frame):,} {label}", ["checking", "writing"], **self._bar(frame)) as stages:
             plan = self.diff(frame)
             stages.done("checking")
             report = plan.apply()
@@ -231,18 +240,18 @@ class Accounts(Table):
             return report
 
     def insert_frame(self, frame: pd.DataFrame) -> Report:
-        """Load new accounts in bulk (no id column values); all or nothing."""
-        with Stages(f"inserting {len(frame):,} accounts", ["writing"], **self._bar(frame)):
+        """Load new rows in bulk (no id column values); all or nothing."""
+        with Stages(f"inserting {len(frame):,} {self._aio.label}", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.insert_frame, frame)
+
+    def __repr__(self) -> str:
+        return f"<QueAccount table {self._aio.label}>"
 
 
 class Transactions(Table):
     """The ledger: `frame()`, `get()`, `post()`, `post_frame()`. It is append-only."""
 
     _aio: AsyncTransactions
-
-    def get(self, id: int) -> e.Transaction:
-        return self.kit.run(self._aio.get, id)
 
     def post(self, account_id: int, kind: str, amount: Any, **fields: Any) -> e.Transaction:
         """Post one transaction: `qa.transactions.post(42, "deposit", "100.00", description="top-up")`."""

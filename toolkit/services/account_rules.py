@@ -55,4 +55,6 @@ ACCOUNTS = FrameSpec(
     },
     checks=(account_checks,),
     update_guard="t.status <> 'closed'",
+    version="version",
+    read_only_reason="is read-only and was changed (balances move only by posting)",
 )

@@ -1,20 +1,37 @@
-"""Accounts: created, changed (version-checked) and closed, each change audited in the same transaction."""
+"""Accounts: created, changed (version-checked) and closed, never deleted, each change audited in the same
+transaction. The generic writes (toolkit/services/rows.py) do the work; what is the accounts' own is here."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from toolkit.db import UnitOfWork
-from toolkit.entities import Account, AccountCreate, AccountUpdate, changes_of
+from toolkit.entities import Account, AccountCreate, AccountUpdate
 from toolkit.errors import AccountClosed, DeleteRefused, ReopenRefused
+from toolkit.frames.plan import Plan
+from toolkit.frames.validate import Issues
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository
 from toolkit.retry import retry_transient
-from toolkit.services.account_rules import ACCOUNTS
-from toolkit.services.rules import checked, parse, refuse_read_only
+from toolkit.services.rows import changed_fields, create_rows, refuse_read_only, update_row
+
+if TYPE_CHECKING:
+    from toolkit.resources import Resource
+
+KEPT_BY_TOOLKIT = (
+    "balances move only by posting transactions; versions and timestamps are kept by the toolkit"
+)
+
+
+def resource() -> Resource:
+    from toolkit.resources.accounts import RESOURCE
+
+    return RESOURCE
 
 
 class AccountService:
@@ -30,48 +47,25 @@ class AccountService:
     async def count(self, *args: Any, **kwargs: Any) -> int:
         return await self.accounts.count(*args, **kwargs)
 
-    @retry_transient
     async def create(self, data: AccountCreate | dict[str, Any], *, actor: str) -> Account:
-        [values] = checked(ACCOUNTS, [changes_of(parse(AccountCreate, data))], [None])
-        async with self.uow.atomic():
-            account = await self.accounts.create(values)
-            await record_audit(self.audit, actor, "create", "account", account.id, _created(account))
-        return account
+        [account] = await create_rows(resource(), self.accounts, self.uow, self.audit, [data], [None], actor)
+        return account  # type: ignore[return-value]
 
-    @retry_transient
     async def create_many(
         self, items: Sequence[AccountCreate | dict[str, Any]], *, actor: str
     ) -> builtins.list[Account]:
         """Create several accounts, all or nothing; a bad row is named by its index."""
-        parsed = [changes_of(parse(AccountCreate, item, row=i)) for i, item in enumerate(items)]
-        rows = checked(ACCOUNTS, parsed, range(len(parsed)))
-        created = []
-        async with self.uow.atomic():
-            for values in rows:
-                account = await self.accounts.create(values)
-                await record_audit(self.audit, actor, "create", "account", account.id, _created(account))
-                created.append(account)
-        return created
+        rows = range(len(items))
+        return await create_rows(resource(), self.accounts, self.uow, self.audit, items, rows, actor)  # type: ignore[return-value]
 
-    @retry_transient
     async def update(
         self, id: int, changes: AccountUpdate | dict[str, Any], *, actor: str, version: int | None = None
     ) -> Account:
         """Change fields of one account; with `version`, refuse if someone else changed it meanwhile."""
         if isinstance(changes, dict):
-            refuse_read_only(changes)
-        [values] = checked(ACCOUNTS, [changes_of(parse(AccountUpdate, changes))], [None])
-        async with self.uow.atomic():
-            current = await self.accounts.get_for_update(id)
-            if current.status is AccountStatus.CLOSED and values.get("status", "closed") != "closed":
-                raise ReopenRefused(id)
-            if current.status is AccountStatus.CLOSED:
-                raise AccountClosed(id, doing="change")
-            before, after = await self.accounts.update(id, values, version=version)
-            diff = _diff(before, after, [*values, "version"])
-            if diff:
-                await record_audit(self.audit, actor, "update", "account", id, diff)
-        return after
+            refuse_read_only(resource(), changes, KEPT_BY_TOOLKIT)
+        parts = (resource(), self.accounts, self.uow, self.audit)
+        return await update_row(*parts, id, changes, actor, version, guard=still_open)  # type: ignore[return-value]
 
     @retry_transient
     async def close(self, id: int, *, actor: str, version: int | None = None) -> Account:
@@ -80,27 +74,27 @@ class AccountService:
             current = await self.accounts.get_for_update(id)
             if current.status is AccountStatus.CLOSED:
                 return current
-            before, after = await self.accounts.update(id, {"status": AccountStatus.CLOSED}, version=version)
-            await record_audit(
-                self.audit, actor, "close", "account", id, _diff(before, after, ["status", "version"])
-            )
+            closing = {"status": AccountStatus.CLOSED}
+            before, after = await self.accounts.update(id, closing, version=version, version_column="version")
+            changes = changed_fields(before, after, ["status", "version"])
+            await record_audit(self.audit, actor, "close", "account", id, changes)
         return after
 
     async def delete(self, id: int, *, actor: str) -> None:
         raise DeleteRefused(f"accounts are never deleted; close account {id} instead (close())")
 
+    def frame_rules(self, plan: Plan, current: pd.DataFrame, issues: Issues) -> None:
+        """A frame may not change a closed account, nor reopen one."""
+        changed = plan.changes
+        if len(changed):
+            closed = current.loc[changed["id"].to_numpy(), "status"].to_numpy() == "closed"
+            reopen = closed & changed.get("ch_status", False) & (changed["status"] != "closed").to_numpy()
+            issues.add(changed.index[reopen], "status", "a closed account cannot be reopened")
+            issues.add(changed.index[closed & ~reopen], None, "the account is closed; it cannot be changed")
 
-def _created(account: Account) -> dict[str, Any]:
-    return {
-        k: {"old": None, "new": v}
-        for k, v in account.to_dict().items()
-        if k not in ("created_at", "updated_at")
-    }
 
-
-def _diff(before: Account, after: Account, fields: Iterable[str]) -> dict[str, Any]:
-    return {
-        k: {"old": getattr(before, k), "new": getattr(after, k)}
-        for k in fields
-        if getattr(before, k) != getattr(after, k)
-    }
+def still_open(current: Account, values: dict[str, Any]) -> None:
+    if current.status is AccountStatus.CLOSED and values.get("status", "closed") != "closed":
+        raise ReopenRefused(current.id)
+    if current.status is AccountStatus.CLOSED:
+        raise AccountClosed(current.id, doing="change")

@@ -9,20 +9,19 @@ from __future__ import annotations
 import enum
 import re
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import msgspec
 import pandas as pd
 
-from toolkit.errors import Issue, ReadOnlyField, ValidationFailed
+from toolkit.errors import Issue, ValidationFailed
 from toolkit.frames.decimals import non_ascii_numbers
 from toolkit.frames.plan import issue_list
 from toolkit.frames.text import UNSTORABLE, one_of, unstorable
 from toolkit.frames.validate import FrameSpec, Issues, check_frame
 
 T = TypeVar("T")
-READ_ONLY = ("id", "balance", "version", "created_at", "updated_at")
 _PATH = re.compile(r" - at `\$(?:\[\d+\])?\.?([A-Za-z_][\w]*)?.*`$")
 
 
@@ -63,16 +62,6 @@ def checked(
         for item, value in zip(out, clean[name].tolist(), strict=True):
             item[name] = value
     return out
-
-
-def refuse_read_only(values: Mapping[str, Any], row: int | None = None) -> None:
-    bad = [k for k in values if k in READ_ONLY]
-    if bad:
-        fields = ", ".join(bad)
-        raise ReadOnlyField(
-            f"{'row ' + str(row) + ': ' if row is not None else ''}{fields} cannot be changed directly"
-            " (balances move only by posting transactions; versions and timestamps are kept by the toolkit)"
-        )
 
 
 def _enum_values(type_: type[Any], field: str) -> list[str]:

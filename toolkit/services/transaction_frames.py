@@ -1,20 +1,16 @@
-"""The ledger as DataFrames: read it, and post many transactions in order, all or nothing."""
+"""Postings in bulk: many transactions in frame order, all or nothing, checked and posted set-based."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Issue, ValidationFailed
 from toolkit.frames import copy_in, write
 from toolkit.frames.plan import Report, issue_list
 from toolkit.frames.validate import Issues, check_frame
-from toolkit.repositories import AuditRepository, TransactionRepository
 from toolkit.retry import retry_transient
-from toolkit.services.frame_reads import FrameReads
 from toolkit.services.posting_rules import POSTINGS
 
 CHECK = """
@@ -52,31 +48,25 @@ RETURNING entity_id
 """
 
 
-class TransactionFrameService(FrameReads):
-    def __init__(self, uow: UnitOfWork, transactions: TransactionRepository) -> None:
-        super().__init__(transactions)
-        self.uow, self.transactions = uow, transactions
-
-    @retry_transient
-    async def post_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
-        """Post every row in frame order; refused whole if any row is invalid, closed or would overdraw."""
-        issues = Issues()
-        clean = check_frame(frame, POSTINGS, issues, inserting=True)
-        found = issues.frame()
-        if len(found):
-            refuse_issues(found)
-        rows = clean.reindex(columns=list(POSTINGS.editable))
-        labels = list(rows.index)
-        session = self.transactions.session
-        async with self.uow.atomic():
-            columns = write.temp_columns(POSTINGS, list(rows.columns), {"ord": "bigint"})
-            await copy_in.copy_into_temp(session, "qa_post", columns, rows.assign(ord=range(len(rows))))
-            bad = await copy_in.fetch(session, CHECK)
-            if bad:
-                refuse_issues(issues_of(bad, labels))
-            # The insert moves the balances: the ledger's trigger, once per account, at the statement's end.
-            ids = await copy_in.fetch(session, POST, {"actor": actor})
-        return Report("transaction", inserted=len(ids), updated=0, unchanged=0, ids=[r[0] for r in ids])
+@retry_transient
+async def post_frame(uow: UnitOfWork, session: AsyncSession, frame: pd.DataFrame, actor: str) -> Report:
+    """Post every row in frame order; refused whole if any row is invalid, closed or would overdraw."""
+    issues = Issues()
+    clean = check_frame(frame, POSTINGS, issues, inserting=True)
+    found = issues.frame()
+    if len(found):
+        refuse_issues(found)
+    rows = clean.reindex(columns=list(POSTINGS.editable))
+    labels = list(rows.index)
+    async with uow.atomic():
+        columns = write.temp_columns(POSTINGS, list(rows.columns), {"ord": "bigint"})
+        await copy_in.copy_into_temp(session, "qa_post", columns, rows.assign(ord=range(len(rows))))
+        bad = await copy_in.fetch(session, CHECK)
+        if bad:
+            refuse_issues(issues_of(bad, labels))
+        # The insert moves the balances: the ledger's trigger, once per account, at the statement's end.
+        ids = await copy_in.fetch(session, POST, {"actor": actor})
+    return Report("transaction", inserted=len(ids), updated=0, unchanged=0, ids=[r[0] for r in ids])
 
 
 def issues_of(bad: list[tuple[object, ...]], labels: list[object]) -> list[Issue]:
@@ -98,22 +88,3 @@ def refuse_issues(issues: pd.DataFrame | list[Issue]) -> None:
     if isinstance(issues, pd.DataFrame):
         issues = issue_list(issues)
     raise ValidationFailed(issues)
-
-
-class AuditFrameService(FrameReads):
-    """The audit trail as a DataFrame (read-only)."""
-
-    def __init__(self, audit: AuditRepository) -> None:
-        super().__init__(audit)
-
-    def query(
-        self, *conditions: ColumnElement[bool], about: int | None = None, **options: Any
-    ) -> Select[Any]:
-        """`about=42` (with `entity="account"`): the rows about one entity id, the bulk load that created it
-        included (`entity_id=42` matches the column only)."""
-        if about is not None:
-            conditions = (*conditions, AuditRepository.about(about))
-        return super().query(*conditions, **options)
-
-
-__all__ = ["POSTINGS", "AuditFrameService", "TransactionFrameService"]

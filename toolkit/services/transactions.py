@@ -7,15 +7,19 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
+
 from toolkit.db import UnitOfWork
 from toolkit.entities import Transaction, TransactionCreate, changes_of
 from toolkit.errors import AccountClosed, DeleteRefused, Overdraft
+from toolkit.frames.plan import Report
 from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.retry import retry_transient
 from toolkit.services.posting_rules import POSTINGS
 from toolkit.services.rules import checked, parse
+from toolkit.services.transaction_frames import post_frame
 
 
 class TransactionService:
@@ -36,6 +40,16 @@ class TransactionService:
 
     async def count(self, *args: Any, **kwargs: Any) -> int:
         return await self.transactions.count(*args, **kwargs)
+
+    async def create_many(
+        self, items: Sequence[TransactionCreate | dict[str, Any]], *, actor: str
+    ) -> builtins.list[Transaction]:
+        """Posting is how the ledger grows: `post_many`."""
+        return await self.post_many(items, actor=actor)
+
+    async def insert_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
+        """Post every row of a frame in frame order, all or nothing (no balance may go below zero)."""
+        return await post_frame(self.uow, self.transactions.session, frame, actor)
 
     async def post(self, data: TransactionCreate | dict[str, Any], *, actor: str) -> Transaction:
         """Post one transaction: refused if the account is closed or the balance would go below zero."""

@@ -1,0 +1,162 @@
+"""diff(), apply() and insert_frame() for any resource, under the same rules as its single-row writes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from psycopg.errors import UniqueViolation
+
+from toolkit.db import UnitOfWork
+from toolkit.errors import ChangeRefused, Conflict, Issue, ValidationFailed
+from toolkit.frames import read, write
+from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
+from toolkit.frames.validate import Issues, check_frame
+from toolkit.mixins.crud import CRUDMixin
+from toolkit.retry import retry_transient
+
+if TYPE_CHECKING:
+    from toolkit.resources import Resource
+
+
+def named_ids(frame: pd.DataFrame) -> list[int]:
+    """The whole-number ids in the frame's `id` column, before any check (a bad id is refused later)."""
+    if "id" not in frame.columns:
+        return []
+    ids = pd.to_numeric(frame["id"], errors="coerce").dropna()
+    whole = ids[(ids == ids.round()) & ids.between(1, 2**63 - 1)]
+    ids_: list[int] = whole.astype("int64").unique().tolist()
+    return ids_
+
+
+class FrameWrites:
+    """Frames written back to one resource: set-based, audited, all or nothing. The model's service may add
+    `frame_rules(plan, current, issues)`: refusals that need the rows as they are (a closed account)."""
+
+    def __init__(
+        self, resource: Resource, service: Any, repository: CRUDMixin[Any, Any, Any], uow: UnitOfWork
+    ) -> None:
+        self.resource, self.service, self.repository, self.uow = resource, service, repository, uow
+        self.spec = resource.spec
+
+    async def diff(self, frame: pd.DataFrame) -> Plan:
+        """Compare an (edited) frame with the database. Writes nothing."""
+        if not self.resource.allows("update"):
+            raise ChangeRefused(
+                f"{self.resource.path} rows are never changed: use insert_frame() for new ones"
+            )
+        return await self._plan(frame, look_up_keys=True)
+
+    async def _plan(self, frame: pd.DataFrame, *, look_up_keys: bool) -> Plan:
+        issues = Issues()
+        # The frame is checked on a worker thread while the rows it names arrive: both take about as long.
+        checking = asyncio.create_task(
+            asyncio.to_thread(check_frame, frame, self.spec, issues, inserting=True)
+        )
+        try:
+            query = read.with_ids(self.spec.table, named_ids(frame))
+            current = await read.read_frame(self.repository.session, self.spec.table, query)
+        finally:
+            clean = await checking
+        plan = make_plan(self.resource.name, clean, current.set_index("id", drop=False), self.spec, issues)
+        rules = getattr(self.service, "frame_rules", None)
+        if rules is not None:
+            rules(plan, current.set_index("id"), issues)
+        if look_up_keys or issues.parts:  # a refused frame names its taken keys in the same error
+            await self._keys_taken(plan, issues)
+        plan.invalid = issues.frame()
+        return plan
+
+    async def _keys_taken(self, plan: Plan, issues: Issues) -> None:
+        """New or changed values of a unique column already held by another row (the index would refuse)."""
+        found = issues.frame()
+        for name in unique_columns(self.resource):
+            wanted = []
+            if name in plan.inserts:
+                wanted.append(pd.DataFrame({name: plan.inserts[name], "id": pd.NA}).dropna(subset=[name]))
+            if f"ch_{name}" in plan.changes:
+                wanted.append(plan.changes.loc[plan.changes[f"ch_{name}"], [name, "id"]])
+            if not sum(len(w) for w in wanted):
+                continue
+            candidates = pd.concat(wanted)
+            refused = found.loc[found["column"] == name, "row"]
+            candidates = candidates.loc[~candidates.index.isin(refused)]
+            owner = await self.repository.holders(name, candidates[name].unique().tolist())
+            taken = candidates.loc[candidates[name].isin(list(owner))]
+            for label, value, id_ in taken[[name, "id"]].itertuples():
+                if pd.isna(id_) or int(id_) != owner[value]:
+                    issues.add(
+                        [label], name, f"{value!r} already belongs to {self.resource.name} {owner[value]}"
+                    )
+
+    async def apply(
+        self, plan: Plan, *, actor: str, skip_conflicts: bool = False, skip_invalid: bool = False
+    ) -> Report:
+        """Write a plan in ONE transaction, re-checking versions; refuse it whole on any problem."""
+        try:
+            return await self._write(plan, actor, skip_conflicts, skip_invalid)
+        except UniqueViolation:
+            # A value taken since diff() (or never looked up: insert_frame): name every such row.
+            issues = Issues()
+            await self._keys_taken(without_invalid(plan), issues)
+            if not issues.parts:
+                raise
+            raise ValidationFailed(issue_list(issues.frame())) from None
+
+    @retry_transient
+    async def _write(self, plan: Plan, actor: str, skip_conflicts: bool, skip_invalid: bool) -> Report:
+        refuse(plan, skip_conflicts, skip_invalid)
+        valid = without_invalid(plan)
+        changes = valid.changes.loc[~valid.changes.index.isin(valid.conflicts["row"])]
+        name, session = self.resource.name, self.repository.session
+        async with self.uow.atomic():
+            updated = (
+                await write.apply_updates(session, self.spec, changes, actor, name, valid.previous)
+                if len(changes)
+                else []
+            )
+            lost = (
+                sorted(set(changes["id"].astype(int)) - set(updated)) if len(updated) != len(changes) else []
+            )
+            if lost and not (skip_conflicts and self.spec.version is None):
+                raise Conflict(
+                    f"{len(lost)} {name}(s) changed since diff() (ids {lost[:10]}); "
+                    "nothing was written: read them again and re-apply"
+                )
+            inserts = valid.inserts
+            inserted = (
+                await write.insert_rows(session, self.spec, inserts, actor, name) if len(inserts) else []
+            )
+        return Report(
+            name,
+            inserted=len(inserted),
+            updated=len(updated),
+            unchanged=len(plan.unchanged),
+            skipped_conflicts=len(plan.conflicts) + len(lost),
+            skipped_invalid=int(plan.invalid["row"].nunique()),
+            ids=inserted,
+        )
+
+    async def insert_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
+        """Load new rows in bulk (rows must not have ids); all or nothing."""
+        if not self.resource.allows("create"):
+            raise ChangeRefused(f"{self.resource.path} rows are written by the toolkit only")
+        if "id" in frame.columns and frame["id"].notna().any():
+            raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
+        # A valid frame's keys are not looked up first: the unique index refuses a taken one, and apply() then
+        # names every such row. Otherwise a million-email lookup would be paid by every good load.
+        return await self.apply(await self._plan(frame, look_up_keys=False), actor=actor)
+
+
+def unique_columns(resource: Resource) -> list[str]:
+    """The single columns whose values are unique (natural keys of one column, unique columns and indexes)."""
+    table = resource.table
+    names = [key[0] for key in resource.natural_keys if len(key) == 1]
+    names += [c.name for c in table.columns if c.unique and not c.primary_key]
+    names += [
+        i.columns[0].name
+        for i in table.indexes
+        if i.unique and len(i.columns) == 1 and i.dialect_kwargs.get("postgresql_where") is None
+    ]
+    return [n for n in dict.fromkeys(names) if n in resource.spec.editable]
