@@ -19,8 +19,9 @@ from sidecar.access_log import AccessLogMiddleware
 from sidecar.auth import OPEN, require_api_key
 from sidecar.body import JsonRequest, require_json
 from sidecar.errors import EXCEPTION_HANDLERS
-from sidecar.routes import accounts, health, ledger, metrics
-from sidecar.shortcut import AccountShortcut
+from sidecar.routes import health, metrics
+from sidecar.routes.resources import every_resource
+from sidecar.shortcut import RowShortcut
 from toolkit.deadline import answered_within, request_budget_s
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         log.info("shut down: in-flight requests finished, database pool closed")
 
     app = Litestar(
-        route_handlers=[*accounts.ROUTES, *ledger.ROUTES, *metrics.ROUTES, *health.ROUTES],
+        route_handlers=[*every_resource(), *metrics.ROUTES, *health.ROUTES],
         middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
         before_request=before_request,
         request_class=JsonRequest,
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    app.asgi_handler = bounded(AccountShortcut(app.asgi_handler, container), request_budget_s(settings))
+    app.asgi_handler = bounded(RowShortcut(app.asgi_handler, container), request_budget_s(settings))
     return app
 
 

@@ -89,8 +89,7 @@ def from_toolkit(request: Request[Any, Any, Any], error: e.QueAccountError) -> R
         headers["ETag"] = f'"{error.current}"'
     if status == 503:
         headers["Retry-After"] = RETRY_AFTER_S
-    hint = "POST /v1/accounts/{id}/close closes an account" if status == 405 else None
-    return respond(status, code, str(error), details, hint, **headers)
+    return respond(status, code, str(error), details, None, **headers)
 
 
 def from_http(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:

@@ -104,10 +104,16 @@ def rows_response(
     return ASGIResponse(body=content, status_code=status, media_type=media, headers=headers)
 
 
-def one_row_response(row: Row, accept: str, if_none_match: str) -> ASGIResponse:
-    """One row as an object (or CSV) with its version as ETag; 304 when `If-None-Match` names that ETag."""
-    tag = etag(row["version"])
+def one_row_response(
+    row: Row, accept: str, if_none_match: str, version: str | None = "version"
+) -> ASGIResponse:
+    """One row as an object (or CSV); with a `version` column, its value is the ETag, and `If-None-Match`
+    naming that ETag answers 304."""
+    media = media_for(accept)
+    media = OBJECT if media == JSON else media
+    if version is None:
+        return rows_response([row], list(row), media)
+    tag = etag(row[version])
     if tag in if_none_match:
         return ASGIResponse(status_code=304, headers={"ETag": tag})
-    media = media_for(accept)
-    return rows_response([row], list(row), OBJECT if media == JSON else media, headers={"ETag": tag})
+    return rows_response([row], list(row), media, headers={"ETag": tag})

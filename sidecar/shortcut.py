@@ -1,4 +1,5 @@
-"""The sidecar's hottest read, `GET /v1/accounts/{id}`, answered before Litestar's routing.
+"""The sidecar's hottest read, `GET /v1/<path>/{id}` (dashboards poll single accounts), answered before
+Litestar's routing.
 
 Dashboards poll single accounts far more than anything else. For the common case (a key already in the
 process's key cache) this answers the request the way the Litestar route does, with the same read
@@ -24,29 +25,39 @@ from sidecar.responses import one_row_response
 from toolkit.errors import QueAccountError
 from toolkit.keycache import ApiKeyCache
 from toolkit.reads import Reads
-from toolkit.repositories import AccountRepository
+from toolkit.resources import Resource, registered
 
-PREFIX = "/v1/accounts/"
 WANTED = {b"authorization": "", b"accept": "", b"if-none-match": ""}
 
 
-class AccountShortcut:
-    """ASGI: answers `GET /v1/accounts/{id}` for a cached key itself and passes everything else to `app`."""
+class RowShortcut:
+    """ASGI: answers `GET /v1/<path>/{id}` for a cached key itself and passes everything else to `app`."""
 
     def __init__(self, app: ASGIApp, container: AsyncContainer) -> None:
         self.app = app
         self.container = container
         self.parts: tuple[ApiKeyCache, Reads] | None = None
+        # Resources whose rows every key may read (no read-key filter), by the path before the id.
+        self.prefixes: dict[str, Resource] = {
+            f"/v1/{r.path}": r for r in registered() if not r.read_key_filter
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP and scope["method"] == "GET" and scope["path"].startswith(PREFIX):
-            digits = scope["path"][len(PREFIX) :]
+        if scope["type"] == ScopeType.HTTP and scope["method"] == "GET":
+            prefix, _, digits = scope["path"].rpartition("/")
+            resource = self.prefixes.get(prefix)
             wellformed = digits.isascii() and digits.isdigit() and len(digits) < 19
-            if wellformed and await self.answer(scope, receive, send, int(digits)):
+            if (
+                resource is not None
+                and wellformed
+                and await self.answer(scope, receive, send, resource, int(digits))
+            ):
                 return
         await self.app(scope, receive, send)
 
-    async def answer(self, scope: HTTPScope, receive: Receive, send: Send, account_id: int) -> bool:
+    async def answer(
+        self, scope: HTTPScope, receive: Receive, send: Send, resource: Resource, row_id: int
+    ) -> bool:
         """Answer and return True, or return False (having sent nothing) for Litestar to answer."""
         started = time.perf_counter()
         if self.parts is None:
@@ -61,8 +72,8 @@ class AccountShortcut:
         if key is None:
             return False
         try:
-            row = await reads.get(AccountRepository, account_id)
-            response = one_row_response(row, headers[b"accept"], headers[b"if-none-match"])
+            row = await reads.get(resource.repository, row_id)
+            response = one_row_response(row, headers[b"accept"], headers[b"if-none-match"], resource.version)
         except (QueAccountError, ApiError, psycopg.Error):
             return False
         await response(scope, receive, send)

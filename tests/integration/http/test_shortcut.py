@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from sidecar import create_app
-from sidecar.shortcut import AccountShortcut
+from sidecar.shortcut import RowShortcut
 from tests.integration.http.conftest import make_key
 from toolkit.services import ApiKeyService
 
@@ -30,13 +30,13 @@ VARIANTS = [
 async def answered(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether the shortcut answered, request by request."""
     seen: list[bool] = []
-    original = AccountShortcut.answer
+    original = RowShortcut.answer
 
-    async def spy(self: AccountShortcut, *args: Any) -> bool:
+    async def spy(self: RowShortcut, *args: Any) -> bool:
         seen.append(await original(self, *args))
         return seen[-1]
 
-    monkeypatch.setattr(AccountShortcut, "answer", spy)
+    monkeypatch.setattr(RowShortcut, "answer", spy)
     return seen
 
 
