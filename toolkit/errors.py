@@ -89,6 +89,19 @@ class DatabaseBusy(DatabaseUnavailable):
     """The database is up but takes no more connections for now (every slot is in use): try again shortly."""
 
 
+class UnknownRevision(QueAccountError):
+    """The database is at a migration this code has no file for: the code is older than the database."""
+
+    def __init__(self, revisions: list[str]) -> None:
+        self.revisions = revisions
+        which = "revision " if len(revisions) == 1 else "revisions "
+        that = "that migration" if len(revisions) == 1 else "those migrations"
+        super().__init__(
+            f"the database is at {which}{', '.join(revisions)}, which this code does not know: "
+            f"the code is older than the database (use a checkout that has {that})"
+        )
+
+
 class DatabaseError(QueAccountError):
     """The database refused a statement: its own message, and its SQLSTATE (`sqlstate`)."""
 

@@ -101,16 +101,21 @@ class AsyncToolkit:
         )
 
     async def warn_if_behind(self) -> None:
-        """Warn (at most once a minute) when the database is behind the newest migration."""
+        """Warn (at most once a minute) when the database is behind head, or ahead of this code."""
         if time.monotonic() - self._head_checked < 60:
             return
         self._head_checked = time.monotonic()
         import anyio
 
         from toolkit import migrations
+        from toolkit.errors import UnknownRevision
 
         db = await self.container.get(Database)
-        pending = await anyio.to_thread.run_sync(lambda: migrations.pending(url=db.url))
+        try:
+            pending = await anyio.to_thread.run_sync(lambda: migrations.pending(url=db.url))
+        except UnknownRevision as ahead:
+            warnings.warn(str(ahead), stacklevel=4)
+            return
         if pending:
             warnings.warn(
                 f"the database is behind head by {len(pending)} migration(s) ({', '.join(pending)}); "

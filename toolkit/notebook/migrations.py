@@ -49,6 +49,7 @@ class Migrations:
             return migrations.downgrade(rev, url=self.url)
 
     def current(self) -> list[str]:
+        """The revision(s) the database is at; `UnknownRevision` when this code is older than the database."""
         with self.mapped():
             return migrations.current(url=self.url)
 
@@ -61,7 +62,10 @@ class Migrations:
             return migrations.check(url=self.url)
 
     def status(self) -> pd.DataFrame:
-        """One row per revision: applied or pending, which is current and which is head."""
+        """One row per revision: applied or pending, which is current and which is head.
+
+        Raises `UnknownRevision` when the database is at a revision this code does not have.
+        """
         at = set(self.current())
         heads = set(migrations.heads())
         with self.mapped():
