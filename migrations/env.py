@@ -7,14 +7,14 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from toolkit.models import Base
+from toolkit.resources import metadata
 from toolkit.roles import grant_to_roles
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("quiet_logging"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
+target_metadata = metadata()  # every model's tables, the resources' included
 
 
 def database_url() -> str:

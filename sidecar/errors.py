@@ -52,7 +52,7 @@ TOOLKIT_ERRORS: list[tuple[type[Exception], int, str]] = [
     (e.Conflict, 409, "23505"),
     (e.ValidationFailed, 422, "22023"),
     (e.ReadOnlyField, 422, "428C9"),
-    (e.DeleteRefused, 405, "PGRST105"),
+    (e.ChangeRefused, 405, "PGRST105"),
     (e.DatabaseUnavailable, 503, "PGRST000"),
 ]
 

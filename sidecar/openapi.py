@@ -22,7 +22,7 @@ ERRORS = {
     401: "No API key, or an unknown or revoked one",
     403: "The API key may not do this (a read key on a write route)",
     404: "No such row",
-    405: "Not allowed (accounts are closed, never deleted)",
+    405: "Not allowed for these rows (accounts are closed, never deleted; the ledger is append-only)",
     406: "The single-object media type was asked for, but not exactly one row matched",
     409: "A business rule refused the change (overdraft, closed account, duplicate email, stale version)",
     412: "If-Match names a version that is no longer current",

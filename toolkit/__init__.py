@@ -1,9 +1,5 @@
 """QueAccount data toolkit: accounts in PostgreSQL as pandas DataFrames, safely edited and written back.
 
-    >>> import toolkit
-    >>> qa = toolkit.connect()            # embedded PostgreSQL unless QUEACCOUNT_DATABASE_URL is set
-    >>> qa.accounts.frame(plan=["pro", "business"])
-
 >>> import toolkit
 >>> qa = toolkit.connect()            # embedded PostgreSQL unless QUEACCOUNT_DATABASE_URL is set
 >>> qa.accounts.frame(plan=["pro", "business"])

@@ -34,9 +34,9 @@ def _keys(table: Table, column: Column[object]) -> str:
 def mermaid(metadata: MetaData | None = None) -> str:
     """The ER diagram of `metadata` (default: the toolkit's models) as Mermaid source."""
     if metadata is None:
-        from toolkit.models import Base
+        from toolkit.resources import metadata as every_table
 
-        metadata = Base.metadata
+        metadata = every_table()
     lines = ["erDiagram"]
     for table in sorted(metadata.sorted_tables, key=lambda t: t.name):
         lines.append(f"    {table.name} {{")

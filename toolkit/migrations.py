@@ -169,14 +169,14 @@ def history() -> list[Revision]:
 
 def check(*, url: str | URL | None = None, settings: Settings | None = None) -> list[Any]:
     """Drift between the models and the database: `[]` means none. Each item is one Alembic diff."""
-    from toolkit.models import Base
+    from toolkit.resources import metadata
 
     cfg = config(url, settings)
     with connect(cfg) as conn:
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "compare_server_default": False}
         )
-        return list(compare_metadata(context, Base.metadata))
+        return list(compare_metadata(context, metadata()))
 
 
 def pending(*, url: str | URL | None = None, settings: Settings | None = None) -> list[str]:

@@ -82,7 +82,7 @@ def roles_exist(connection: Connection) -> bool:
 def grant_to_roles(connection: Connection) -> bool:
     """Give the roles their privileges on every table of the models that the database has (after each
     migration, as the owner). False, doing nothing, when the roles do not exist (`queaccount db roles`)."""
-    from toolkit.models import Base
+    from toolkit.resources import metadata
 
     if not roles_exist(connection):
         return False
@@ -93,7 +93,7 @@ def grant_to_roles(connection: Connection) -> bool:
         present.setdefault(table, set()).add(column)
     if "alembic_version" not in present:
         return False
-    tables = [t for t in Base.metadata.sorted_tables if t.name in present]
+    tables = [t for t in metadata().sorted_tables if t.name in present]
     for statement in grants(tables, present):
         connection.exec_driver_sql(statement)
     return True

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Table
+from sqlalchemy import Table, UniqueConstraint
 
 from toolkit.frames.decimals import decimal_column
 from toolkit.frames.schema import arrow_type, categories, pandas_dtype
@@ -31,6 +31,7 @@ class FrameSpec:
     key: str = "id"
     update_guard: str | None = None
     version: str | None = None
+    unique: tuple[tuple[str, ...], ...] = ()
     read_only_reason: str = "is read-only and was changed"
 
     @property
@@ -39,7 +40,11 @@ class FrameSpec:
 
 
 def derived_spec(
-    table: Table, read_only: tuple[str, ...], version: str | None, checks: tuple[Check, ...] = ()
+    table: Table,
+    read_only: tuple[str, ...],
+    version: str | None,
+    checks: tuple[Check, ...] = (),
+    keys: tuple[tuple[str, ...], ...] = (),
 ) -> FrameSpec:
     """The rules a model's own columns give: the id is the key, `read_only` and `version` (and columns the
     database moves) are read-only, every other column editable, and those with neither a default nor NULL
@@ -54,7 +59,23 @@ def derived_spec(
         and table.c[name].server_default is None
         and table.c[name].default is None
     )
-    return FrameSpec(table, editable, fixed, required, checks=checks, version=version)
+    return FrameSpec(
+        table, editable, fixed, required, checks=checks, version=version, unique=unique_keys(table, keys)
+    )
+
+
+def unique_keys(table: Table, natural: tuple[tuple[str, ...], ...] = ()) -> tuple[tuple[str, ...], ...]:
+    """The keys whose values no two rows share: `natural` ones, and the table's unique columns, constraints
+    and (whole-table) unique indexes, the primary key aside."""
+    keys = list(natural)
+    keys += [(c.name,) for c in table.columns if c.unique and not c.primary_key]
+    keys += [tuple(c.columns.keys()) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    keys += [
+        tuple(c.name for c in index.columns)
+        for index in table.indexes
+        if index.unique and index.dialect_kwargs.get("postgresql_where") is None
+    ]
+    return tuple(dict.fromkeys(keys))
 
 
 class Issues:
@@ -147,6 +168,17 @@ def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserti
             issues.where(~is_new & empty, name, "cannot be emptied (found NaN/None)")
         else:
             issues.where(empty, name, "is required (found NaN/None)")
+    for key in spec.unique:
+        if set(key) <= set(clean.columns):
+            given = clean[list(key)]
+            repeated = given.notna().all(axis=1) & given.duplicated(keep=False)
+            issues.where(
+                repeated,
+                key[-1],
+                "appears in more than one row"
+                if len(key) == 1
+                else f"({', '.join(key)}) appears in more than one row",
+            )
     for check in spec.checks:
         for mask, name, reason in check(clean):
             issues.where(mask, name, reason)

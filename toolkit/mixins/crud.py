@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,11 +173,17 @@ class CRUDMixin(Generic[M, E, U]):
         await self.session.execute(self.table.delete().where(self.table.c.id == id))
         return before
 
-    async def holders(self, name: str, values: Sequence[Any]) -> dict[Any, int]:
-        """Which row holds each of these values of the unique column `name`; absent ones are left out."""
-        column = self.column(name)
-        # One text parameter however many values (a million emails): split by the server, cast to the column.
-        joined = bindparam("values", value="\n".join(map(str, values)), type_=Text)
-        wanted = cast(func.string_to_array(joined, "\n"), ARRAY(column.type))
-        query = select(column, self.table.c.id).where(column == any_(wanted))
-        return {value: id_ for value, id_ in await self.session.execute(query)}
+    async def holders(
+        self, names: Sequence[str], keys: Sequence[tuple[Any, ...]]
+    ) -> dict[tuple[Any, ...], int]:
+        """Which row holds each of these values of the unique columns `names`; absent ones are left out."""
+        columns = [self.column(name) for name in names]
+        if len(columns) == 1:
+            # One text parameter however many values (a million emails): split by the server, cast to type.
+            joined = bindparam("values", value="\n".join(str(k[0]) for k in keys), type_=Text)
+            wanted = cast(func.string_to_array(joined, "\n"), ARRAY(columns[0].type))
+            where = columns[0] == any_(wanted)
+        else:
+            where = tuple_(*columns).in_([tuple(k) for k in keys])
+        query = select(*columns, self.table.c.id).where(where)
+        return {tuple(row[:-1]): row[-1] for row in await self.session.execute(query)}

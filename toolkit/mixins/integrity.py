@@ -78,7 +78,34 @@ def translate(error: Exception, context: dict[str, Any] | None = None) -> Except
     if name and name in CHECK_FIELDS:
         field, reason = CHECK_FIELDS[name]
         return ValidationFailed(Issue(context.get("row"), field, reason))
+    return by_kind(error, context.get("row"))
+
+
+def by_kind(error: Exception, row: Any) -> Exception:
+    """A violation of a constraint no rule above names (a model you added): by its kind, with the database's
+    own detail (`Key (account_id, title)=(1, Plans) already exists.`)."""
+    diag = getattr(driver_error(error), "diag", None)
+    code = getattr(driver_error(error), "sqlstate", None)
+    detail = (getattr(diag, "message_detail", None) or "").strip()
+    column = getattr(diag, "column_name", None)
+    if code == "23505":
+        return Conflict(
+            f"{detail or 'a row with these values already exists'} (constraint {constraint_of(error)})"
+        )
+    if code == "23503":
+        return ValidationFailed(
+            Issue(row, key_columns(detail) or None, detail or "refers to a row that does not exist")
+        )
+    if code == "23502":
+        return ValidationFailed(Issue(row, column, "is required (found NULL)"))
+    if code == "23514":
+        return ValidationFailed(Issue(row, column, f"breaks the rule {constraint_of(error)}"))
     return error
+
+
+def key_columns(detail: str) -> str:
+    """`account_id` from `Key (account_id)=(9) is not present ...`."""
+    return detail.partition("(")[2].partition(")")[0] if detail.startswith("Key (") else ""
 
 
 def account_of(error: Exception, context: dict[str, Any]) -> Any:

@@ -78,7 +78,8 @@ def start_portal() -> tuple[BlockingPortal, Callable[[], None]]:
 
 
 class Toolkit:
-    """One connection: `qa.accounts`, `qa.transactions`, `qa.audit`, `qa.sql(...)`, `qa.migrations`."""
+    """One connection: `qa.accounts`, `qa.transactions`, `qa.audit` (and `qa.<path>` for every resource),
+    `qa.sql(...)`, `qa.migrations`."""
 
     def __init__(self, settings: Settings, *, actor: str | None = None, progress: bool = True) -> None:
         self.progress = progress
@@ -113,9 +114,15 @@ class Toolkit:
         return Table(self, self.aio.table(repository))
 
     def __getattr__(self, name: str) -> Table:
+        """`qa.notes`: the table of the resource served at that path (a model you added)."""
         if name.startswith("_") or "aio" not in self.__dict__:
             raise AttributeError(name)
         return Table(self, getattr(self.aio, name))
+
+    def __dir__(self) -> list[str]:
+        from toolkit.resources import registered
+
+        return sorted({*super().__dir__(), *(r.attribute for r in registered())})
 
     def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
         """Run SQL with `:name` parameters bound from keyword arguments (never formatted into the text).

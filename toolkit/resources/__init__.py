@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from msgspec import Struct
-from sqlalchemy import Table
+from sqlalchemy import MetaData, Table
 
 from toolkit.frames.validate import FrameSpec, derived_spec
 from toolkit.mixins.crud import CRUDMixin
@@ -79,7 +79,8 @@ class Resource:
         if self.rules is not None:
             return self.rules
         check = getattr(self.service, "check", None)
-        return derived_spec(self.table, self.read_only, self.version, () if check is None else (check,))
+        checks = () if check is None else (check,)
+        return derived_spec(self.table, self.read_only, self.version, checks, self.natural_keys)
 
     @property
     def append_only(self) -> bool:
@@ -110,6 +111,14 @@ def registered() -> tuple[Resource, ...]:
     return tuple(found)
 
 
+def metadata() -> MetaData:
+    """Every model's tables, the resources' included (what migrations, grants and the diagram read)."""
+    from toolkit.models import Base
+
+    registered()
+    return Base.metadata
+
+
 def of(repository: type[Any]) -> Resource | None:
     """The resource whose repository is `repository` (or a subclass of it), if one is registered."""
     return next((r for r in registered() if issubclass(r.repository, repository)), None)
@@ -120,4 +129,4 @@ def at(path: str) -> Resource | None:
     return next((r for r in registered() if path in (r.path, r.attribute)), None)
 
 
-__all__ = ["Removal", "Resource", "at", "of", "registered"]
+__all__ = ["Removal", "Resource", "at", "metadata", "of", "registered"]

@@ -32,7 +32,6 @@ def account_checks(clean: pd.DataFrame) -> Iterable[tuple[pd.Series, str, str]]:
     if "email" in clean:
         email = clean["email"]
         yield email.notna() & ~valid_emails(email), "email", "is not a valid email address"
-        yield email.notna() & email.duplicated(keep=False), "email", "appears in more than one row"
     if "full_name" in clean:
         yield clean["full_name"].str.len() == 0, "full_name", "must not be blank"
     if "country" in clean:
@@ -56,5 +55,6 @@ ACCOUNTS = FrameSpec(
     checks=(account_checks,),
     update_guard="t.status <> 'closed'",
     version="version",
+    unique=(("email",),),
     read_only_reason="is read-only and was changed (balances move only by posting)",
 )

@@ -69,25 +69,30 @@ class FrameWrites:
         return plan
 
     async def _keys_taken(self, plan: Plan, issues: Issues) -> None:
-        """New or changed values of a unique column already held by another row (the index would refuse)."""
+        """New or changed values of a unique key already held by another row (the index would refuse them)."""
         found = issues.frame()
-        for name in unique_columns(self.resource):
+        for names in self.spec.unique:
+            key = list(names)
             wanted = []
-            if name in plan.inserts:
-                wanted.append(pd.DataFrame({name: plan.inserts[name], "id": pd.NA}).dropna(subset=[name]))
-            if f"ch_{name}" in plan.changes:
-                wanted.append(plan.changes.loc[plan.changes[f"ch_{name}"], [name, "id"]])
-            if not sum(len(w) for w in wanted):
-                continue
-            candidates = pd.concat(wanted)
-            refused = found.loc[found["column"] == name, "row"]
+            if set(key) <= set(plan.inserts.columns):
+                ids = pd.Series(pd.NA, index=plan.inserts.index, dtype="Int64")
+                wanted.append(plan.inserts[key].assign(id=ids))
+            flags = [f"ch_{n}" for n in key if f"ch_{n}" in plan.changes]
+            if flags and set(key) <= set(plan.changes.columns):
+                wanted.append(plan.changes.loc[plan.changes[flags].any(axis=1), [*key, "id"]])
+            candidates = pd.concat(wanted).dropna(subset=key) if wanted else pd.DataFrame()
+            refused = found.loc[found["column"].isin(key), "row"]
             candidates = candidates.loc[~candidates.index.isin(refused)]
-            owner = await self.repository.holders(name, candidates[name].unique().tolist())
-            taken = candidates.loc[candidates[name].isin(list(owner))]
-            for label, value, id_ in taken[[name, "id"]].itertuples():
-                if pd.isna(id_) or int(id_) != owner[value]:
+            if not len(candidates):
+                continue
+            values = list(dict.fromkeys(candidates[key].itertuples(index=False, name=None)))
+            owner = await self.repository.holders(key, values)
+            for label, *value, id_ in candidates[[*key, "id"]].itertuples():
+                holder = owner.get(tuple(value))
+                if holder is not None and (pd.isna(id_) or int(id_) != holder):
+                    shown = value[0] if len(key) == 1 else dict(zip(key, value, strict=True))
                     issues.add(
-                        [label], name, f"{value!r} already belongs to {self.resource.name} {owner[value]}"
+                        [label], key[-1], f"{shown!r} already belongs to {self.resource.name} {holder}"
                     )
 
     async def apply(
@@ -147,16 +152,3 @@ class FrameWrites:
         # A valid frame's keys are not looked up first: the unique index refuses a taken one, and apply() then
         # names every such row. Otherwise a million-email lookup would be paid by every good load.
         return await self.apply(await self._plan(frame, look_up_keys=False), actor=actor)
-
-
-def unique_columns(resource: Resource) -> list[str]:
-    """The single columns whose values are unique (natural keys of one column, unique columns and indexes)."""
-    table = resource.table
-    names = [key[0] for key in resource.natural_keys if len(key) == 1]
-    names += [c.name for c in table.columns if c.unique and not c.primary_key]
-    names += [
-        i.columns[0].name
-        for i in table.indexes
-        if i.unique and len(i.columns) == 1 and i.dialect_kwargs.get("postgresql_where") is None
-    ]
-    return [n for n in dict.fromkeys(names) if n in resource.spec.editable]
