@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import psycopg
 from sqlalchemy.exc import DBAPIError
@@ -121,9 +122,13 @@ def db_roles(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def db_diagram(args: argparse.Namespace, settings: Settings) -> int:
-    from toolkit.diagram import mermaid
+    from toolkit.diagram import mermaid, write_into
 
-    print(mermaid(), end="")
+    if args.readme is None:
+        print(mermaid(), end="")
+        return 0
+    changed = write_into(Path(args.readme))
+    print(f"{args.readme}: diagram {'updated' if changed else 'already up to date'}")
     return 0
 
 
@@ -171,7 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
         description=ROLES_HELP,
     )
     roles_command.set_defaults(handler=db_roles)
-    add("diagram", db_diagram, "print a Mermaid ER diagram of the models (tables, columns, keys, relations)")
+    add(
+        "diagram", db_diagram, "print a Mermaid ER diagram of the models (tables, columns, keys, relations)"
+    ).add_argument(
+        "--readme",
+        nargs="?",
+        const="README.md",
+        metavar="PATH",
+        help="write it between the <!-- diagram:start/end --> markers of PATH instead (default README.md)",
+    )
 
     for plugin in entry_points(group="queaccount.commands"):
         plugin.load()(commands)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import Column, MetaData, Table, UniqueConstraint
 from sqlalchemy.dialects import postgresql
@@ -52,3 +53,17 @@ def mermaid(metadata: MetaData | None = None) -> str:
             many = "o{" if fk.parent.nullable or not fk.parent.unique else "o|"
             lines.append(f'    {fk.column.table.name} ||--{many} {table.name} : "{fk.parent.name}"')
     return "\n".join(lines) + "\n"
+
+
+DIAGRAM_BLOCK = re.compile(r"(<!-- diagram:start -->\n```mermaid\n)(.*?)(```\n<!-- diagram:end -->)", re.S)
+
+
+def write_into(path: Path) -> bool:
+    """Put the current diagram between the `<!-- diagram:start -->` / `<!-- diagram:end -->` markers of the
+    Markdown file at `path`; False when it was already there."""
+    text = path.read_text()
+    if not DIAGRAM_BLOCK.search(text):
+        raise ValueError(f"{path} has no <!-- diagram:start --> ... <!-- diagram:end --> block")
+    updated = DIAGRAM_BLOCK.sub(lambda m: m.group(1) + mermaid() + m.group(3), text, count=1)
+    path.write_text(updated)
+    return updated != text

@@ -21,4 +21,4 @@ def test_readme_diagram_is_the_generated_one():
         r"<!-- diagram:start -->\n```mermaid\n(.*?)```\n<!-- diagram:end -->", README.read_text(), re.S
     )
     assert match, "README.md lost its diagram markers"
-    assert match.group(1) == mermaid(), "README diagram is stale: run `queaccount db diagram` and paste it"
+    assert match.group(1) == mermaid(), "README diagram is stale: run `queaccount db diagram --readme`"

@@ -18,7 +18,7 @@ from toolkit.mixins.queries import record_audit
 from toolkit.models.enums import AccountStatus
 from toolkit.repositories import AccountRepository, AuditRepository
 from toolkit.retry import retry_transient
-from toolkit.services.rows import changed_fields, create_rows, refuse_read_only, update_row
+from toolkit.services.row_writes import changed_fields, create_rows, refuse_read_only, update_row
 
 if TYPE_CHECKING:
     from toolkit.resources import Resource

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from psycopg.errors import UniqueViolation
+from psycopg.errors import IntegrityError, UniqueViolation
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import ChangeRefused, Conflict, Issue, ValidationFailed
@@ -14,6 +15,7 @@ from toolkit.frames import read, write
 from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
 from toolkit.frames.validate import Issues, check_frame
 from toolkit.mixins.crud import CRUDMixin
+from toolkit.mixins.integrity import translate
 from toolkit.retry import retry_transient
 
 if TYPE_CHECKING:
@@ -101,13 +103,24 @@ class FrameWrites:
         """Write a plan in ONE transaction, re-checking versions; refuse it whole on any problem."""
         try:
             return await self._write(plan, actor, skip_conflicts, skip_invalid)
-        except UniqueViolation:
+        except UniqueViolation as error:
             # A value taken since diff() (or never looked up: insert_frame): name every such row.
             issues = Issues()
             await self._keys_taken(without_invalid(plan), issues)
             if not issues.parts:
-                raise
+                raise self._refused(error, without_invalid(plan)) from None
             raise ValidationFailed(issue_list(issues.frame())) from None
+        except IntegrityError as error:
+            raise self._refused(error, without_invalid(plan)) from None
+
+    def _refused(self, error: IntegrityError, plan: Plan) -> Exception:
+        """A constraint the database held against a written plan, as a toolkit error naming the row when the
+        database says which one (`COPY notes, line 3`: the plan's third insert) and the column it knows."""
+        context = getattr(error.diag, "context", None) or ""
+        line = re.search(rf"COPY {re.escape(self.spec.table.name)}, line (\d+)", context)
+        number = int(line.group(1)) if line else 0
+        row = plan.inserts.index[number - 1] if 0 < number <= len(plan.inserts) else None
+        return translate(error, {"row": row})
 
     @retry_transient
     async def _write(self, plan: Plan, actor: str, skip_conflicts: bool, skip_invalid: bool) -> Report:
