@@ -109,3 +109,17 @@ async def test_invalid_fields_name_the_field_and_write_nothing(run, new_account,
 async def test_missing_account_is_not_found(run):
     with pytest.raises(NotFound, match="account 999 does not exist"):
         await run(AccountService, lambda s: s.get(999))
+
+
+async def test_rows_holding_keys_of_two_columns_are_found_for_more_keys_than_a_statement_takes_parameters(
+    container, new_account
+):
+    """A frame of 40,000 new rows of a model with a two-column key (the README's notes) is checked in one
+    lookup: a parameter per value would stop at PostgreSQL's 65,535."""
+    from toolkit.repositories import AccountRepository
+
+    held = await new_account(email="held@example.com", country="DE")
+    wanted = [(f"free{i}@example.com", "DE") for i in range(40_000)] + [("held@example.com", "DE")]
+    async with container.enter_scope() as scope:
+        found = await (await scope.get(AccountRepository)).holders(["email", "country"], wanted)
+    assert found == {("held@example.com", "DE"): held.id}

@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+import msgspec
 from msgspec import Struct
 from sqlalchemy import (
     ARRAY,
@@ -16,12 +17,14 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    column,
     func,
     insert,
     select,
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.db import Database
@@ -183,7 +186,10 @@ class CRUDMixin(Generic[M, E, U]):
             joined = bindparam("values", value="\n".join(str(k[0]) for k in keys), type_=Text)
             wanted = cast(func.string_to_array(joined, "\n"), ARRAY(columns[0].type))
             where = columns[0] == any_(wanted)
-        else:
-            where = tuple_(*columns).in_([tuple(k) for k in keys])
+        else:  # one JSON parameter too: a parameter per value stops at 65535 of them (32767 pairs)
+            given = msgspec.json.encode([dict(zip(names, k, strict=True)) for k in keys], enc_hook=str)
+            rows = func.jsonb_to_recordset(cast(bindparam("keys", given.decode(), type_=Text), JSONB))
+            typed = rows.table_valued(*(column(n, c.type) for n, c in zip(names, columns, strict=True)))
+            where = tuple_(*columns).in_(select(*typed.render_derived("k", with_types=True).c))
         query = select(*columns, self.table.c.id).where(where)
         return {tuple(row[:-1]): row[-1] for row in await self.session.execute(query)}

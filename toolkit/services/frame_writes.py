@@ -87,9 +87,10 @@ class FrameWrites:
             candidates = candidates.loc[~candidates.index.isin(refused)]
             if not len(candidates):
                 continue
+            candidates = candidates[[*key, "id"]].astype(object)  # Python values, as messages show them
             values = list(dict.fromkeys(candidates[key].itertuples(index=False, name=None)))
             owner = await self.repository.holders(key, values)
-            for label, *value, id_ in candidates[[*key, "id"]].itertuples():
+            for label, *value, id_ in candidates.itertuples():
                 holder = owner.get(tuple(value))
                 if holder is not None and (pd.isna(id_) or int(id_) != holder):
                     shown = value[0] if len(key) == 1 else dict(zip(key, value, strict=True))
