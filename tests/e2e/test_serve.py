@@ -22,13 +22,17 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url) -> None:
+    """`queaccount serve` in a process of its own (`cwd` and `env` for a copy of the repository)."""
+
+    def __init__(self, database_url, cwd=None, env=None) -> None:
         port = free_port()
         url = database_url.render_as_string(hide_password=False)
         command = [sys.executable, "-m", "toolkit.cli", "--database-url", url, "serve", "--port", str(port)]
         # Output goes to a file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
         self.output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed with the process in stop()
-        self.process = subprocess.Popen(command, stdout=self.output, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            command, stdout=self.output, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env
+        )
         self.base = f"http://127.0.0.1:{port}"
         self.printed = ""
 
