@@ -68,7 +68,7 @@ def creating(resource: Resource, base: str) -> HTTPRouteHandler:
         """`Prefer: return=representation` returns the rows; otherwise 201 with Location."""
         many = isinstance(data, list)
         items: list[Any] = data if isinstance(data, list) else [data]
-        created = await (await rows_of(resource)).create_many(items, actor=actor(request))
+        created = await (await rows_of(resource)).create_many(items, actor=actor(request), many=many)
         location = f"{base}/{created[0].id}" if created else None  # type: ignore[attr-defined]
         return written(request, created, location, many)
 

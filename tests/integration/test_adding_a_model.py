@@ -20,7 +20,7 @@ from tests.e2e.test_serve import Server
 from toolkit import migrations
 
 ROOT = Path(__file__).resolve().parents[2]
-RECIPE = ROOT / "docs-recipe.md"  # the section's text until it moves into README.md
+RECIPE = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 QA = (sys.executable, "-m", "toolkit.cli")  # `./dev qa` in the copy: its code first on the path
 AUTH_TESTS = "tests/integration/http/test_auth.py"
@@ -68,6 +68,14 @@ with toolkit.connect(url, actor="recipe", progress=False) as qa:
     seen["rows"] = qa.notes.frame(columns=["title", "body"], account_id=account).values.tolist()
     seen["search"] = qa.notes.frame(search="INVOICE")["title"].tolist()
     seen["latest"] = asyncio.run(latest(account))
+    stale = qa.notes.frame(account_id=account)
+    stale.loc[stale["title"] == "Renewal", "body"] = "mine"
+    plan = qa.notes.diff(stale)
+    renewal = int(stale.loc[stale["title"] == "Renewal", "id"].iloc[0])
+    qa.notes.update(renewal, body="theirs")  # someone else, between diff() and apply()
+    seen["stale"] = refusal(plan.apply)
+    seen["stale_skipped"] = str(plan.apply(skip_conflicts=True))
+    seen["kept"] = qa.notes.get(renewal).body
     both, lost = [account, account], [account, account + 1]
     bad = {  # frames whose row 1 is refused
         "blank": {"account_id": both, "title": ["Fine", "Empty"], "body": ["ok", "  "]},
@@ -130,6 +138,7 @@ def test_the_readme_recipe_adds_a_model_to_both_faces_with_new_files_only(
 ):
     files, commands = recipe(RECIPE.read_text())
     assert len(files) == 5 and commands[0][:2] == ["db", "revision"] and commands[1] == ["db", "upgrade"]
+    assert commands[2] == ["db", "diagram", "--readme"]
     repo = copy_of_repository(ROOT, tmp_path / "repo")
     for path, text in files.items():
         assert not (repo / path).exists(), f"{path} is an existing file: the recipe must add new ones only"
@@ -152,6 +161,18 @@ def test_the_readme_recipe_adds_a_model_to_both_faces_with_new_files_only(
     assert f"database at {new_head}" in run(repo, env, *QA, *commands[1])
     diagram = run(repo, env, *QA, "db", "diagram")
     assert "    notes {" in diagram and 'accounts ||--o{ notes : "account_id"' in diagram
+    assert "diagram updated" in run(repo, env, *QA, *commands[2])
+    run(
+        repo,
+        env,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/unit/test_diagram.py",
+    )
     run(repo, env, str(BIN / "ruff"), "check", ".")
     run(repo, env, str(BIN / "ruff"), "format", "--check", ".")
     assert "Success: no issues found" in run(repo, env, str(BIN / "mypy"))
@@ -171,6 +192,10 @@ def test_the_readme_recipe_adds_a_model_to_both_faces_with_new_files_only(
     ]
     assert seen["search"] == ["Invoice"]
     assert seen["latest"] == ["Renewal", "Visit", "Invoice", "Call back"]
+    # Notes have no version column: apply() re-checks the values diff() read, and finds theirs.
+    assert seen["stale"].startswith("Conflict: 1 note(s) changed since diff()")
+    assert seen["stale_skipped"].startswith("note: 0 inserted, 0 updated, 3 unchanged, 1 conflicts skipped")
+    assert seen["kept"] == "theirs"
     assert "row 1, field 'body': must not be blank" in seen["blank"]
     taken = f"row 1, field 'title': {{'account_id': {account}, 'title': 'Visit'}} already belongs to note"
     assert f"{taken} {first + 2}" in seen["taken"]

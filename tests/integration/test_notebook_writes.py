@@ -54,6 +54,14 @@ def test_rows_absent_from_the_frame_are_never_deleted(seeded):
     assert len(seeded.accounts.frame()) == 5
 
 
+def test_a_frame_read_with_a_few_columns_is_saved_back(seeded):
+    df = seeded.accounts.frame(columns=["id", "plan", "version"], order_by="id")
+    df.loc[df["id"] == 2, "plan"] = "business"
+    report = seeded.accounts.save(df)
+    assert (report.updated, report.unchanged) == (1, 4)
+    assert seeded.accounts.get(2).plan == "business" and seeded.accounts.get(2).full_name == "Bo"
+
+
 def test_conflict_refuses_the_whole_plan_unless_skipped(seeded):
     df = seeded.accounts.frame()
     seeded.accounts.update(1, full_name="Changed elsewhere")  # someone else, after our read

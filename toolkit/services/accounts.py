@@ -88,7 +88,9 @@ class AccountService:
         changed = plan.changes
         if len(changed):
             closed = current.loc[changed["id"].to_numpy(), "status"].to_numpy() == "closed"
-            reopen = closed & changed.get("ch_status", False) & (changed["status"] != "closed").to_numpy()
+            reopen = closed & False
+            if "ch_status" in changed:
+                reopen = closed & changed["ch_status"].to_numpy() & (changed["status"] != "closed").to_numpy()
             issues.add(changed.index[reopen], "status", "a closed account cannot be reopened")
             issues.add(changed.index[closed & ~reopen], None, "the account is closed; it cannot be changed")
 

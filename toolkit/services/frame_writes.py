@@ -53,8 +53,10 @@ class FrameWrites:
     async def _plan(self, frame: pd.DataFrame, *, look_up_keys: bool) -> Plan:
         issues = Issues()
         # The frame is checked on a worker thread while the rows it names arrive: both take about as long.
+        # Required columns are required of new rows only: a frame read with some columns can still be saved.
+        inserting = "id" not in frame.columns or bool(frame["id"].isna().any())
         checking = asyncio.create_task(
-            asyncio.to_thread(check_frame, frame, self.spec, issues, inserting=True)
+            asyncio.to_thread(check_frame, frame, self.spec, issues, inserting=inserting)
         )
         try:
             query = read.with_ids(self.spec.table, named_ids(frame))
