@@ -39,7 +39,7 @@ class RowShortcut:
         self.parts: tuple[ApiKeyCache, Reads] | None = None
         # Resources whose rows every key may read (no read-key filter), by the path before the id.
         self.prefixes: dict[str, Resource] = {
-            f"/v1/{r.path}": r for r in registered() if not r.read_key_filter
+            f"/v1/{r.path}": r for r in registered() if not r.read_key_hides
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -16,24 +16,28 @@ from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
-from sidecar.grammar import Filter, parse_filter
+from sidecar.grammar import Filter
 from sidecar.openapi import READ, responses
 from sidecar.reads import read
 from sidecar.responses import one_row_response
 from sidecar.routes.writes import changing, closing, creating, deleting
 from toolkit.entities import ApiKey
+from toolkit.errors import NotFound
 from toolkit.models.enums import KeyScope
 from toolkit.reads import Reads
 from toolkit.resources import Resource, registered
 from toolkit.settings import Settings
 
 
-def hidden_from(request: Request[Any, Any, Any], resource: Resource) -> tuple[Filter, ...]:
-    """The filters a read key's reads get besides its own (rows only write keys may read)."""
+def hidden_from(request: Request[Any, Any, Any], resource: Resource) -> dict[str, tuple[str, ...]]:
+    """The rows this request's key may not read (a read key, on a resource that hides some from it)."""
     key: ApiKey = request.state.api_key
-    if key.scope is KeyScope.WRITE:
-        return ()
-    return tuple(parse_filter(column, raw) for column, raw in resource.read_key_filter.items())
+    return {} if key.scope is KeyScope.WRITE else resource.read_key_hides
+
+
+def unseen(hidden: dict[str, tuple[str, ...]]) -> tuple[Filter, ...]:
+    """The hidden rows as filters ANDed to a read (`entity=not.in.(sql)`)."""
+    return tuple(Filter(column, "in", values, negated=True) for column, values in hidden.items())
 
 
 def routes_for(resource: Resource) -> list[HTTPRouteHandler]:
@@ -69,7 +73,7 @@ def listing(resource: Resource, base: str) -> HTTPRouteHandler:
         """Filters `column=op.value`, `select`, `order`, `limit`/`offset`/`Range`, `Prefer: count=exact`,
         `Accept: text/csv` or `application/vnd.pgrst.object+json`."""
         return await read(
-            request, resource.repository, reads, settings, always=hidden_from(request, resource)
+            request, resource.repository, reads, settings, always=unseen(hidden_from(request, resource))
         )
 
     return list_rows
@@ -88,6 +92,8 @@ def one_row(resource: Resource, item: str, key: str) -> HTTPRouteHandler:
     async def get_row(request: Request[Any, Any, Any], reads: Injected[Reads]) -> ASGIResponse:
         """`If-None-Match` with the current ETag answers 304 Not Modified (rows with a version)."""
         row = await reads.get(resource.repository, request.path_params[key])
+        if any(str(row[column]) in values for column, values in hidden_from(request, resource).items()):
+            raise NotFound(resource.name, request.path_params[key])  # as if absent: not this key's to see
         headers = request.headers
         return one_row_response(row, headers.get("accept", ""), headers.get("if-none-match", ""), version)
 

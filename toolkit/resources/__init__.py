@@ -37,7 +37,8 @@ class Resource:
     - `natural_keys`: columns (one or several) that name a row as people do, besides its id; each is unique.
     - `rules`: the frame rules (normalising, defaults, vectorised checks), when more than the model's own
       types and constraints; the model's service may add checks with a `check(frame)` method instead.
-    - `read_key_filter`: read-grammar filters ANDed to every read by a read-only API key.
+    - `read_key_hides`: rows a read-only API key never sees, by column and values (`{"entity": ("sql",)}`),
+      in lists, counts and single-row reads alike.
 
     The model's service is used for every write: its `create_many`, `update`, `delete`, `close` and
     `insert_frame` where it has them, else the generic, audited ones of `toolkit.services.rows`, which apply
@@ -54,7 +55,7 @@ class Resource:
     removal: Removal = "never"
     natural_keys: tuple[tuple[str, ...], ...] = ()
     rules: FrameSpec | None = field(default=None, repr=False)
-    read_key_filter: dict[str, str] = field(default_factory=dict)
+    read_key_hides: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -10,13 +10,14 @@ import pandas as pd
 from psycopg.errors import IntegrityError, UniqueViolation
 
 from toolkit.db import UnitOfWork
-from toolkit.errors import ChangeRefused, Conflict, Issue, ValidationFailed
+from toolkit.errors import Conflict, Issue, ValidationFailed
 from toolkit.frames import read, write
 from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
 from toolkit.frames.validate import Issues, check_frame
 from toolkit.mixins.crud import CRUDMixin
 from toolkit.mixins.integrity import translate
 from toolkit.retry import retry_transient
+from toolkit.services.row_writes import refusal
 
 if TYPE_CHECKING:
     from toolkit.resources import Resource
@@ -45,9 +46,7 @@ class FrameWrites:
     async def diff(self, frame: pd.DataFrame) -> Plan:
         """Compare an (edited) frame with the database. Writes nothing."""
         if not self.resource.allows("update"):
-            raise ChangeRefused(
-                f"{self.resource.path} rows are never changed: use insert_frame() for new ones"
-            )
+            raise refusal(self.resource, "update")
         return await self._plan(frame, look_up_keys=True)
 
     async def _plan(self, frame: pd.DataFrame, *, look_up_keys: bool) -> Plan:
@@ -162,7 +161,7 @@ class FrameWrites:
     async def insert_frame(self, frame: pd.DataFrame, *, actor: str) -> Report:
         """Load new rows in bulk (rows must not have ids); all or nothing."""
         if not self.resource.allows("create"):
-            raise ChangeRefused(f"{self.resource.path} rows are written by the toolkit only")
+            raise refusal(self.resource, "create")
         if "id" in frame.columns and frame["id"].notna().any():
             raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
         # A valid frame's keys are not looked up first: the unique index refuses a taken one, and apply() then

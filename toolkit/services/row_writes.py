@@ -24,14 +24,21 @@ Data = Struct | dict[str, Any]
 
 
 def refusal(resource: Resource, operation: str) -> ChangeRefused:
+    """Why `operation` (create, update, delete, close) is not done to this resource's rows."""
+    rows = f"{resource.name} rows"
     if operation == "delete":
-        instead = " (close them instead)" if resource.allows("close") else ""
-        return DeleteRefused(f"{resource.path} rows are never deleted{instead}")
+        instead = ": close them instead (close(id) in a notebook, POST .../close over HTTP)"
+        return DeleteRefused(f"{rows} are never deleted{instead if resource.allows('close') else ''}")
     if operation == "close":
-        return ChangeRefused(f"{resource.path} rows are not closed")
+        return ChangeRefused(
+            f"{rows} are not closed" + (": delete them" if resource.allows("delete") else "")
+        )
     if resource.append_only:
-        return ChangeRefused(f"{resource.path} are append-only: rows are added, never changed")
-    return ChangeRefused(f"{resource.path} rows are written by the toolkit only, never {operation}d")
+        return ChangeRefused(
+            f"{rows} are append-only: new ones are added (create, insert_frame), none is changed"
+        )
+    done = "created" if operation == "create" else "changed"
+    return ChangeRefused(f"{rows} are written by the toolkit's services only, never {done} directly")
 
 
 @retry_transient

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import libpq
+from tests.conftest import admin_rows, libpq
 
 SECRET_PARAMS = {"statement": "update accounts set plan = %(plan)s", "params": {"plan": "card 4111"}}
 
@@ -25,7 +25,7 @@ def sql_audit_row(database_url: Any, accounts: list[dict[str, Any]]) -> None:
         )
 
 
-async def test_a_read_key_never_sees_sql_audit_rows(client, read_key, sql_audit_row):
+async def test_a_read_key_never_sees_sql_audit_rows(client, read_key, sql_audit_row, database_url):
     counted = read_key | {"Prefer": "count=exact"}
     listed = await client.get("/v1/audit?order=id.desc", headers=counted)
     assert listed.status_code == 200 and listed.json()
@@ -37,6 +37,9 @@ async def test_a_read_key_never_sees_sql_audit_rows(client, read_key, sql_audit_
     as_csv = await client.get("/v1/audit?action=eq.sql", headers=read_key | {"Accept": "text/csv"})
     assert list(csv.reader(io.StringIO(as_csv.text)))[1:] == []
     assert "card 4111" not in listed.text + asked.text + as_csv.text
+    [(hidden,)] = admin_rows(database_url, "select id from audit_log where entity = 'sql'")
+    one = await client.get(f"/v1/audit/{hidden}", headers=read_key)
+    assert one.status_code == 404 and "card 4111" not in one.text
 
 
 async def test_a_write_key_sees_sql_audit_rows(client, write_key, sql_audit_row):
