@@ -86,6 +86,10 @@ def grant_to_roles(connection: Connection) -> bool:
 
     if not roles_exist(connection):
         return False
+    # Two grants at once (a migration's and another process's setup) fail in PostgreSQL ("tuple concurrently
+    # updated"): they take turns on the migrations' lock, which a migration's own transaction already holds
+    # (taken first, so the tables read below are those of the finished migration).
+    connection.exec_driver_sql("select pg_advisory_xact_lock(hashtext('queaccount.migrations'))")
     present: dict[str, set[str]] = {}
     for table, column in connection.execute(
         text("select table_name, column_name from information_schema.columns where table_schema = 'public'")

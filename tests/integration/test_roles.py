@@ -144,3 +144,34 @@ def test_db_roles_sets_the_roles_up_again_and_says_so(database_url, capsys):
     assert f"roles {WRITER} and {READER} are set up" in capsys.readouterr().out
     with connect(database_url, READER) as conn:
         assert conn.execute("select count(*) from accounts").fetchone() == (0,)
+
+
+def test_grants_from_two_processes_at_once_take_turns(database_url):
+    """A notebook's migration and another's start both re-grant the roles: concurrent GRANT/REVOKE on one
+    table fail in PostgreSQL ('tuple concurrently updated'), so they must wait for one another."""
+    import threading
+
+    from sqlalchemy import create_engine, pool
+
+    from toolkit.roles import grant_to_roles
+
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    errors: list[str] = []
+    start = threading.Barrier(4)
+
+    def grant_again() -> None:
+        start.wait()
+        for _ in range(10):
+            try:
+                with engine.begin() as connection:
+                    grant_to_roles(connection)
+            except Exception as error:  # what a user would see as a refused start
+                errors.append(str(error).splitlines()[0])
+
+    workers = [threading.Thread(target=grant_again) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    engine.dispose()
+    assert errors == []
