@@ -46,7 +46,8 @@ def instant(raw: str, tz: tzinfo = UTC) -> datetime:
 
 @cache
 def zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """The IANA zone names zoneinfo knows; not `localtime`, which is whatever zone the server is in."""
+    return frozenset(available_timezones()) - {"localtime", "posixrules"}
 
 
 def zone(name: str) -> ZoneInfo:
@@ -81,7 +82,7 @@ def following(start: datetime, unit: str, tz: ZoneInfo) -> datetime:
 def buckets(unit: str, start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[datetime]:
     """The starts of the `unit` buckets from the one holding `start` to the one holding `end`, and the end of
     that last one (so n buckets give n + 1 boundaries): local midnights in `tz`, so a day in which the clocks
-    change lasts 23 or 25 hours. Past the year 9999 it stops (OverflowError)."""
+    change lasts 23 or 25 hours. Past the year 9999 it stops (OverflowError or ValueError)."""
     current, last = floor(start, unit, tz), floor(end, unit, tz)
     while current <= last:
         yield current

@@ -120,7 +120,7 @@ class MetricsService:
                 if start is None or end is None:
                     return []
             bounds = list(islice(times.buckets(bucket, start, end, zone), most + 2))
-        except OverflowError:
+        except (OverflowError, ValueError):  # past the year 9999, which datetime cannot hold
             raise ValidationFailed(Issue(None, "to", "the buckets would reach past the year 9999")) from None
         if len(bounds) > most + 1:
             raise ValidationFailed(
