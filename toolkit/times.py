@@ -22,7 +22,8 @@ ACCEPTED = (
 )
 UNITS = ("hour", "day", "week", "month")
 MILLIS = 10**11  # from here up an epoch is milliseconds: 10**11 seconds would be the year 5138
-EPOCH = re.compile(r"-?[0-9]{1,16}", re.ASCII)
+EPOCH = re.compile(r"-?[0-9]+", re.ASCII)  # never ISO's basic format (20250131): digits alone are an epoch
+LONGEST = 16  # digits: milliseconds up to the year 9999 take 15
 ONE_HOUR = timedelta(hours=1)
 
 
@@ -31,6 +32,8 @@ def instant(raw: str, tz: tzinfo = UTC) -> datetime:
     (milliseconds when >= 10**11, else seconds); anything else, or a moment outside the years 1 to 9999, is a
     ValueError."""
     if EPOCH.fullmatch(raw):
+        if len(raw.lstrip("-")) > LONGEST:
+            raise ValueError(f"{raw[:20]}...: beyond the years 1 to 9999")
         number = int(raw)
         try:
             return datetime(1970, 1, 1, tzinfo=UTC) + (
@@ -39,7 +42,7 @@ def instant(raw: str, tz: tzinfo = UTC) -> datetime:
         except OverflowError:
             raise ValueError(f"{raw}: beyond the years 1 to 9999") from None
     if not raw.isascii() or not raw[:4].isdigit():
-        raise ValueError(raw)
+        raise ValueError(f"{raw!r} is not a time")
     moment = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
@@ -83,8 +86,8 @@ def buckets(unit: str, start: datetime, end: datetime, tz: ZoneInfo) -> Iterator
     """The starts of the `unit` buckets from the one holding `start` to the one holding `end`, and the end of
     that last one (so n buckets give n + 1 boundaries): local midnights in `tz`, so a day in which the clocks
     change lasts 23 or 25 hours. Past the year 9999 it stops (OverflowError or ValueError)."""
-    current, last = floor(start, unit, tz), floor(end, unit, tz)
-    while current <= last:
+    current, last = floor(start, unit, tz), floor(end, unit, tz).astimezone(UTC)
+    while current.astimezone(UTC) <= last:  # not `current <= last`: in one zone, Python compares wall times
         yield current
         current = following(current, unit, tz)
     yield current

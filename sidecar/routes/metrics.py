@@ -32,23 +32,17 @@ TZ = QueryParameter(
 BUCKET = QueryParameter(description="hour, day, week or month")
 LIMIT = QueryParameter(description="groups per page (at most QUEACCOUNT_MAX_PAGE_SIZE, the default)")
 OFFSET = QueryParameter(description="groups to skip")
-PAGING = ("select", "order", "limit", "offset")
 
 
 def series_read(request: Request[Any, Any, Any], repository: Repository, *known: str) -> ReadQuery:
-    """The filters of a series route; its own parameters kept aside; any other name that is not a column
-    is refused (a misspelt parameter would otherwise be a filter, or be ignored)."""
+    """The filters of a series route, its own parameters (`known`) kept aside. Any other name that is not a
+    column is refused: a misspelt parameter would otherwise be ignored, and select, order, limit and offset
+    mean nothing to a series, which answers every bucket from `from` to `to`."""
     columns = list(repository.model_table().c.keys())
     unknown = sorted(set(request.query_params) - set(known) - set(columns))
     if unknown:
         raise GrammarError(
             f"{request.url.path} takes no parameter {unknown[0]!r}",
-            hint=f"its parameters: {', '.join(known)}, and filters on {', '.join(columns)}",
-        )
-    paging = [name for name in PAGING if name in request.query_params]
-    if paging:
-        raise GrammarError(
-            f"{request.url.path} takes no {paging[0]}: it answers every bucket from `from` to `to`",
             hint=f"its parameters: {', '.join(known)}, and filters on {', '.join(columns)}",
         )
     return parse_read(request.query_params.multi_items(), extra=known)
@@ -108,7 +102,7 @@ async def account_metrics(
 @get(
     "/v1/metrics/signups",
     tags=TAGS,
-    summary="New accounts per day, week or month",
+    summary="New accounts per hour, day, week or month",
     responses=responses(200, list[SignupBucket], *READ),
 )
 @inject
@@ -125,12 +119,12 @@ async def signup_metrics(
     """`bucket=hour|day|week|month&from=2025-01-01&to=2025-01-31&tz=Europe/Berlin` and any filter on the
     accounts (e.g. `plan=eq.pro`); every bucket is present, empty ones as 0, its start with tz's offset."""
     read = series_read(request, AccountRepository, "bucket", "from", "to", "tz")
-    where, zone_ = conditions(AccountRepository, read), zone(tz)
-    first, last = moment("from", start, zone_), moment("to", end, zone_)
+    where, local = conditions(AccountRepository, read), zone(tz)
+    first, last = moment("from", start, local), moment("to", end, local)
     await uow.limit_statement_time(settings.statement_timeout_ms)
     with asked():
         rows = await metrics.signups(
-            bucket_of(bucket), first, last, settings.max_page_size, tz=zone_.key, where=where
+            bucket_of(bucket), first, last, settings.max_page_size, tz=local.key, where=where
         )
     return answer(request, rows, ["bucket", "signups"])
 
@@ -161,12 +155,12 @@ async def transaction_metrics(
     if group_by not in (None, "", "kind"):
         raise GrammarError(f"group_by={group_by}: not one of kind (transactions are grouped by kind only)")
     by_kind = group_by == "kind"
-    where, zone_ = conditions(TransactionRepository, read), zone(tz)
-    first, last = moment("from", start, zone_), moment("to", end, zone_)
+    where, local = conditions(TransactionRepository, read), zone(tz)
+    first, last = moment("from", start, local), moment("to", end, local)
     await uow.limit_statement_time(settings.statement_timeout_ms)
     with asked():
         rows = await metrics.transactions_per(
-            bucket_of(bucket), first, last, by_kind, settings.max_page_size, tz=zone_.key, where=where
+            bucket_of(bucket), first, last, by_kind, settings.max_page_size, tz=local.key, where=where
         )
     return answer(request, rows, ["bucket", *(["kind"] if by_kind else []), "count", "total"])
 
