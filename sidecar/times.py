@@ -19,7 +19,9 @@ def moment(name: str, raw: str | None, tz: tzinfo) -> datetime | None:
     try:
         return times.instant(raw, tz)
     except ValueError:
-        raise GrammarError(f"{name}={raw}: not a time", hint=f"{name} takes {times.ACCEPTED}") from None
+        raise GrammarError(
+            f"{name}={raw}: not a time", hint=f"{name} takes {times.ACCEPTED}; one with no offset is in tz"
+        ) from None
 
 
 def zone(raw: str | None) -> ZoneInfo:

@@ -17,7 +17,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 ACCEPTED = (
-    "an ISO date or timestamp (2025-01-31, 2025-01-31T12:00:00Z; UTC unless it says), "
+    "an ISO 8601 date or timestamp (2025-01-31, 2025-01-31T12:00:00+01:00) "
     "or epoch seconds or milliseconds (1735689600, 1735689600000)"
 )
 UNITS = ("hour", "day", "week", "month")

@@ -120,8 +120,10 @@ class MetricsService:
                 if start is None or end is None:
                     return []
             bounds = list(islice(times.buckets(bucket, start, end, zone), most + 2))
-        except (OverflowError, ValueError):  # past the year 9999, which datetime cannot hold
-            raise ValidationFailed(Issue(None, "to", "the buckets would reach past the year 9999")) from None
+        except (OverflowError, ValueError):  # a bucket before the year 1 or after 9999: datetime has none
+            raise ValidationFailed(
+                Issue(None, None, "from and to must stay within the years 1 to 9999")
+            ) from None
         if len(bounds) > most + 1:
             raise ValidationFailed(
                 Issue(None, "bucket", f"more than {most} points: use a larger bucket or a shorter range")
