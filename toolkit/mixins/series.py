@@ -1,4 +1,8 @@
-"""Time series for dashboards: count and sum per bucket, the buckets' boundaries given (toolkit/times)."""
+"""Time series for dashboards: count and sum per bucket between given boundaries.
+
+The boundaries come from Python's zoneinfo (`toolkit.times.buckets`): local midnights, so a day in which the
+clocks change is one bucket of 23 or 25 hours; the database only counts, `width_bucket` placing each row.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from sqlalchemy import (
 )
 
 from toolkit.mixins.crud import CRUDMixin, E, M, U
+
+INSTANTS = ARRAY(DateTime(timezone=True))
 
 
 class SeriesQueries(CRUDMixin[M, E, U]):
@@ -48,9 +54,7 @@ class SeriesQueries(CRUDMixin[M, E, U]):
         `bounds[0]` up to `bounds[1]` (excluded), and so on; `value`'s sum per bucket (None: 0), per value of
         the `group` column when given."""
         col = self.column(time)
-        thresholds = cast(
-            bindparam("bounds", bounds, type_=ARRAY(DateTime(timezone=True))), ARRAY(DateTime(timezone=True))
-        )
+        thresholds = cast(bindparam("bounds", bounds, type_=INSTANTS), INSTANTS)
         bucket = func.width_bucket(col, thresholds).label("bucket")
         grp = (cast(self.column(group), Text) if group else cast(null(), Text)).label("grp")
         total = func.sum(self.column(value)) if value else literal(0)
