@@ -4,7 +4,7 @@
 # resource's own update Struct, which Litestar reads from the signature for decoding and OpenAPI.
 
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, patch
@@ -26,15 +26,23 @@ from sidecar.routes.writes import rows_of
 from toolkit.entities import changes_of
 from toolkit.resources import Resource
 
+READ_ONLY = Annotated[Any, msgspec.Meta(description="read-only: a change naming it is refused (422)")]
+
+
 def patch_type(resource: Resource) -> Any:
-    """The body of a PATCH: the update Struct, with `version` when the resource has a version column."""
+    """The body of a PATCH: the update Struct, with `version` when the resource has a version column.
+
+    The read-only columns (and the id) are taken too, so that the service refuses them saying why (422),
+    rather than the decoder calling them unknown fields."""
     update = resource.update
     assert update is not None
-    if resource.version is None:
-        return update
+    version = [(resource.version, int | UnsetType, UNSET)] if resource.version else []
+    fixed = [
+        c for c in ("id", *resource.spec.read_only) if c not in (resource.version, *update.__struct_fields__)
+    ]
     return msgspec.defstruct(
         f"{update.__name__.removesuffix('Update')}Patch",
-        [(resource.version, int | UnsetType, UNSET)],
+        [*version, *((name, READ_ONLY, UNSET) for name in fixed)],
         bases=(update,),
         kw_only=True,
         forbid_unknown_fields=True,
