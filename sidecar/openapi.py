@@ -11,8 +11,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Operation
 from msgspec import Meta
 
+from sidecar import documented as d
+from sidecar.read_params import filter_parameters
+from toolkit import resources
 from toolkit.entities import Balance, Country, Currency, Email, Id, Moment, Name, Version
 from toolkit.models.enums import AccountStatus, Plan, TransactionKind
 
@@ -57,6 +61,15 @@ def responses(status: int, body: Any, *errors: int, description: str = "Success"
             data_container=ErrorBody, description=ERRORS[code], generate_examples=False
         )
     return documented
+
+
+def metrics_operation(path: str, paging: bool = False) -> type[Operation]:
+    """`operation_class=` for a metrics route that takes the read filters of the resource at `/v1/<path>`
+    and answers JSON, CSV or one object; with `paging`, its Link and X-Limit-Capped headers too."""
+    resource = resources.at(path)
+    assert resource is not None, path
+    headers = {200: {"Link": d.LINK, "X-Limit-Capped": d.LIMIT_CAPPED}} if paging else {}
+    return d.documented(d.Extra((*filter_parameters(resource), d.ACCEPT), headers, media=True))
 
 
 Count = Annotated[int, Meta(examples=[12])]

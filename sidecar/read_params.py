@@ -78,14 +78,19 @@ def count(name: str, description: str, example: int) -> Parameter:
     return Parameter(name=name, param_in="query", schema=schema, description=description, example=example)
 
 
+def filter_parameters(resource: Resource) -> tuple[Parameter, ...]:
+    """A filter per column of the resource (the columns named like a grammar parameter excepted)."""
+    given = examples_of(resource.entity)
+    return tuple(filter_parameter(c, given.get(c.key)) for c in resource.table.c if c.key not in RESERVED)
+
+
 def list_parameters(resource: Resource) -> tuple[Parameter, ...]:
     """Every query parameter of `GET /v1/<path>`."""
-    given = examples_of(resource.entity)
     columns = [c for c in resource.table.c if c.key not in RESERVED]
     names = ",".join(c.key for c in columns[:3])
     newest = next((c.key for c in columns if python_type(c) is datetime), "id")
     return (
-        *(filter_parameter(col, given.get(col.key)) for col in columns),
+        *filter_parameters(resource),
         Parameter(
             name="select",
             param_in="query",
