@@ -92,6 +92,21 @@ class Extra:
         operation.responses = responses
 
 
+LISTED = {"Content-Range": CONTENT_RANGE, "Link": LINK, "X-Limit-Capped": LIMIT_CAPPED, "ETag": ETAG}
+
+
+def one_row(versioned: bool) -> Extra:
+    """What `GET /v1/<path>/{id}` reads and sends besides the row: its version as ETag, when it has one."""
+    if not versioned:
+        return Extra(parameters=(ACCEPT,), media=True)
+    return Extra(
+        parameters=(ACCEPT, IF_NONE_MATCH),
+        headers={200: {"ETag": ETAG}},
+        bare={304: "Not Modified: the If-None-Match ETag is the row's version"},
+        media=True,
+    )
+
+
 def documented(extra: Extra) -> type[Operation]:
     """An `operation_class` for a route decorator: Litestar's operation, with `extra` added."""
 

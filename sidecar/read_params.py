@@ -13,6 +13,7 @@ from litestar.openapi.spec import Parameter, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from sqlalchemy import Column
 
+from sidecar import documented as d
 from sidecar.grammar import RESERVED
 from sidecar.query import python_type
 from toolkit.resources import Resource
@@ -107,4 +108,14 @@ def list_parameters(resource: Resource) -> tuple[Parameter, ...]:
         ),
         count("limit", "rows per page (at most QUEACCOUNT_MAX_PAGE_SIZE, the default)", 25),
         count("offset", "rows to skip (keyset paging, `id=gt.LAST`, is faster: see the Link header)", 0),
+    )
+
+
+def listed(resource: Resource) -> d.Extra:
+    """What `GET /v1/<path>` reads and sends besides the rows."""
+    return d.Extra(
+        parameters=(*list_parameters(resource), d.RANGE, d.COUNT, d.ACCEPT, d.IF_NONE_MATCH),
+        headers={200: d.LISTED},
+        bare={304: "Not Modified: the If-None-Match ETag still holds"},
+        media=True,
     )

@@ -19,7 +19,7 @@ from wireup.integration.asgi import inject
 from sidecar import documented as d
 from sidecar.grammar import Filter
 from sidecar.openapi import READ, responses
-from sidecar.read_params import list_parameters
+from sidecar.read_params import listed
 from sidecar.reads import read
 from sidecar.responses import one_row_response
 from sidecar.routes.patches import changing
@@ -62,26 +62,13 @@ def routes_for(resource: Resource) -> list[HTTPRouteHandler]:
 
 def listing(resource: Resource, base: str) -> HTTPRouteHandler:
     entity = resource.entity
-    extra = d.Extra(
-        parameters=(*list_parameters(resource), d.RANGE, d.COUNT, d.ACCEPT, d.IF_NONE_MATCH),
-        headers={
-            200: {
-                "Content-Range": d.CONTENT_RANGE,
-                "Link": d.LINK,
-                "X-Limit-Capped": d.LIMIT_CAPPED,
-                "ETag": d.ETAG,
-            }
-        },
-        bare={304: "Not Modified: the If-None-Match ETag still holds"},
-        media=True,
-    )
 
     @get(
         base,
         tags=[resource.path],
         summary=f"List {resource.path} (PostgREST grammar)",
         responses=responses(200, list[entity], *READ, 406),  # type: ignore[valid-type]
-        operation_class=d.documented(extra),
+        operation_class=d.documented(listed(resource)),
     )
     @inject
     async def list_rows(
@@ -98,21 +85,13 @@ def listing(resource: Resource, base: str) -> HTTPRouteHandler:
 
 def one_row(resource: Resource, item: str, key: str) -> HTTPRouteHandler:
     version = resource.version
-    extra = d.Extra(parameters=(d.ACCEPT,), media=True)
-    if version:
-        extra = d.Extra(
-            parameters=(d.ACCEPT, d.IF_NONE_MATCH),
-            headers={200: {"ETag": d.ETAG}},
-            bare={304: "Not Modified: the If-None-Match ETag is the row's version"},
-            media=True,
-        )
 
     @get(
         item,
         tags=[resource.path],
         summary=f"One {resource.name}" + (", with its version as ETag" if version else ""),
         responses=responses(200, resource.entity, *READ, 404, 406),
-        operation_class=d.documented(extra),
+        operation_class=d.documented(d.one_row(version is not None)),
     )
     @inject
     async def get_row(request: Request[Any, Any, Any], reads: Injected[Reads]) -> ASGIResponse:
