@@ -56,7 +56,7 @@ def changed(resource: Resource) -> d.Extra:
     return d.Extra(
         parameters=(*if_match, d.RETURN),
         headers={204: {"ETag": d.ETAG}} if resource.version else {},
-        bare={204: "Changed (the row with Prefer: return=representation)"},
+        bare={204: "Changed (Prefer: return=representation answers 200 with the row instead)"},
     )
 
 
