@@ -55,6 +55,7 @@ CONTENT_RANGE = sent(
 LINK = sent("the next page, when this one is full", '</v1/accounts?id=gt.25&limit=25>; rel="next"')
 LIMIT_CAPPED = sent("the page size used, when `limit` asked for more than QUEACCOUNT_MAX_PAGE_SIZE", "1000")
 ETAG = sent("the answer's entity tag: send it as If-None-Match (reads) or If-Match (changes)", '"3"')
+CURRENT = sent("the row's current version, when the one given is stale", '"4"')
 LOCATION = sent("the created row (one row created)", "/v1/accounts/42")
 
 
@@ -95,13 +96,21 @@ class Extra:
 LISTED = {"Content-Range": CONTENT_RANGE, "Link": LINK, "X-Limit-Capped": LIMIT_CAPPED, "ETag": ETAG}
 
 
+def conditional(versioned: bool, *parameters: Parameter, **headers: OpenAPIHeader) -> Extra:
+    """A change of one row: `If-Match` and the current version on a stale answer, when rows have one."""
+    if not versioned:
+        return Extra(parameters=parameters)
+    stale = {"ETag": CURRENT}
+    return Extra((IF_MATCH, *parameters), {409: stale, 412: stale, **({204: headers} if headers else {})})
+
+
 def one_row(versioned: bool) -> Extra:
     """What `GET /v1/<path>/{id}` reads and sends besides the row: its version as ETag, when it has one."""
     if not versioned:
         return Extra(parameters=(ACCEPT,), media=True)
     return Extra(
         parameters=(ACCEPT, IF_NONE_MATCH),
-        headers={200: {"ETag": ETAG}},
+        headers={200: {"ETag": ETAG}, 304: {"ETag": ETAG}},
         bare={304: "Not Modified: the If-None-Match ETag is the row's version"},
         media=True,
     )

@@ -115,7 +115,7 @@ def listed(resource: Resource) -> d.Extra:
     """What `GET /v1/<path>` reads and sends besides the rows."""
     return d.Extra(
         parameters=(*list_parameters(resource), d.RANGE, d.COUNT, d.ACCEPT, d.IF_NONE_MATCH),
-        headers={200: d.LISTED},
+        headers={200: d.LISTED, 304: {"ETag": d.ETAG}},
         bare={304: "Not Modified: the If-None-Match ETag still holds"},
         media=True,
     )

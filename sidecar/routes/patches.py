@@ -52,12 +52,8 @@ def patch_type(resource: Resource) -> Any:
 
 def changed(resource: Resource) -> d.Extra:
     """What a PATCH reads and sends besides its body."""
-    if_match = (d.IF_MATCH,) if resource.version else ()
-    return d.Extra(
-        parameters=(*if_match, d.RETURN),
-        headers={204: {"ETag": d.ETAG}} if resource.version else {},
-        bare={204: "Changed (Prefer: return=representation answers 200 with the row instead)"},
-    )
+    extra = d.conditional(resource.version is not None, d.RETURN, ETag=d.ETAG)
+    return replace(extra, bare={204: "Changed (with Prefer: return=representation, 200 and the row)"})
 
 
 def by_id(extra: d.Extra) -> d.Extra:

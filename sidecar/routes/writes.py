@@ -79,7 +79,7 @@ def closing(resource: Resource, item: str, key: str) -> list[HTTPRouteHandler]:
         status_code=200,
         summary=f"Close {resource.name} for good",
         responses=responses(200, resource.entity, *WRITE, 404, *((412,) if resource.version else ())),
-        operation_class=d.documented(d.Extra(parameters=(d.IF_MATCH,) if resource.version else ())),
+        operation_class=d.documented(d.conditional(resource.version is not None)),
     )
     async def close_row(request: Request[Any, Any, Any]) -> Any:
         """A closed row cannot be reopened; `If-Match` makes the close conditional."""

@@ -83,6 +83,19 @@ async def test_every_get_answer_on_the_sample_data_is_what_the_document_says(cli
     assert len(asked) >= 16, asked
 
 
+async def test_errors_and_revalidations_are_answered_as_documented(client, read_key, sample):
+    document = (await client.get("/schema/openapi.json")).json()
+    for path in ("/v1/accounts", "/v1/transactions", "/v1/audit"):
+        check(document, path, "get", await client.get(f"{path}?id=eq.one", headers=read_key))
+        check(document, path, "get", await client.get(f"{path}?nope=eq.1", headers=read_key))
+        item = next(p for p in document["paths"] if p.startswith(f"{path}/{{") and p.endswith("}"))
+        check(document, item, "get", await client.get(item.split("{")[0] + "999999", headers=read_key))
+    account = await client.get("/v1/accounts/1", headers=read_key)
+    again = await client.get("/v1/accounts/1", headers=read_key | {"If-None-Match": account.headers["etag"]})
+    assert again.status_code == 304
+    check(document, "/v1/accounts/{account_id}", "get", again)
+
+
 async def test_the_sample_answers_fail_a_schema_that_lacks_a_field(client, read_key, sample):
     """The check above would see a field the document leaves out."""
     document = (await client.get("/schema/openapi.json")).json()
@@ -107,3 +120,30 @@ async def test_a_full_page_of_account_groups_has_its_link_and_filters_documented
     check(document, "/v1/metrics/accounts", "get", response)
     listed = [p["name"] for p in document["paths"]["/v1/metrics/accounts"]["get"]["parameters"]]
     assert {"country", "status", "balance"} <= set(listed)
+
+
+async def test_write_answers_and_their_headers_are_documented(client, write_key):
+    document = (await client.get("/schema/openapi.json")).json()
+    ada = {"email": "ada@example.com", "full_name": "Ada Lovelace", "country": "DE"}
+    created = await client.post("/v1/accounts", json=ada, headers=write_key)
+    check(document, "/v1/accounts", "post", created)
+    item = created.headers["location"]
+    shown = await client.post(
+        "/v1/accounts",
+        json=[ada | {"email": "bo@example.com"}],
+        headers=write_key | {"Prefer": "return=representation"},
+    )
+    check(document, "/v1/accounts", "post", shown)
+    path = "/v1/accounts/{account_id}"
+    check(document, path, "patch", await client.patch(item, json={"plan": "pro"}, headers=write_key))
+    stale = write_key | {"If-Match": '"1"'}
+    check(document, path, "patch", await client.patch(item, json={"plan": "free"}, headers=stale))
+    check(
+        document,
+        path,
+        "patch",
+        await client.patch(item, json={"plan": "free", "version": 1}, headers=write_key),
+    )
+    check(document, path, "patch", await client.patch(item, json={"balance": "9.00"}, headers=write_key))
+    check(document, f"{path}/close", "post", await client.post(f"{item}/close", headers=stale))
+    check(document, f"{path}/close", "post", await client.post(f"{item}/close", headers=write_key))
