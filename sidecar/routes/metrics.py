@@ -11,7 +11,7 @@ from wireup import Injected
 from wireup.integration.asgi import inject
 
 from sidecar.grammar import GrammarError, ReadQuery, parse_read
-from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, responses
+from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, metrics_operation, responses
 from sidecar.query import Repository, UnknownColumn, column, conditions
 from sidecar.reads import next_link, page_size
 from sidecar.responses import rows_response, wanted
@@ -62,6 +62,7 @@ def answer(
     tags=TAGS,
     summary="Account count and total balance per group",
     responses=responses(200, list[AccountGroup], *READ),
+    operation_class=metrics_operation("accounts", paging=True),
 )
 @inject
 async def account_metrics(
@@ -104,6 +105,7 @@ async def account_metrics(
     tags=TAGS,
     summary="New accounts per hour, day, week or month",
     responses=responses(200, list[SignupBucket], *READ),
+    operation_class=metrics_operation("accounts"),
 )
 @inject
 async def signup_metrics(
@@ -134,6 +136,7 @@ async def signup_metrics(
     tags=TAGS,
     summary="Posting count and sum per bucket (and kind)",
     responses=responses(200, list[TransactionBucket], *READ),
+    operation_class=metrics_operation("transactions"),
 )
 @inject
 async def transaction_metrics(

@@ -108,11 +108,6 @@ async def test_the_sample_answers_fail_a_schema_that_lacks_a_field(client, read_
         check(narrowed, "/v1/accounts", "get", response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documented once the route takes operation_class=metrics_operation('accounts', paging=True) "
-    "(sidecar/routes/metrics.py belongs to the time-handling change)",
-)
 async def test_a_full_page_of_account_groups_has_its_link_and_filters_documented(client, read_key, sample):
     document = (await client.get("/schema/openapi.json")).json()
     response = await client.get("/v1/metrics/accounts?group_by=status,plan&limit=2", headers=read_key)
