@@ -18,6 +18,7 @@ import toolkit
 from sidecar.access_log import AccessLogMiddleware
 from sidecar.auth import OPEN, require_api_key
 from sidecar.body import JsonRequest, require_json
+from sidecar.cors import cors_config
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.routes import health, metrics
 from sidecar.routes.resources import every_resource
@@ -71,9 +72,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await container.close()
         log.info("shut down: in-flight requests finished, database pool closed")
 
+    cors = cors_config(settings.cors_origins)
     app = Litestar(
         route_handlers=[*every_resource(), *metrics.ROUTES, *health.ROUTES],
-        middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
+        middleware=[DefineMiddleware(WireupASGIMiddleware, container=container)],
+        cors_config=cors,
         before_request=before_request,
         request_class=JsonRequest,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -81,7 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    app.asgi_handler = bounded(RowShortcut(app.asgi_handler, container), request_budget_s(settings))
+    shortcut = RowShortcut(app.asgi_handler, container, cors)
+    app.asgi_handler = bounded(AccessLogMiddleware(shortcut), request_budget_s(settings))
     return app
 
 
