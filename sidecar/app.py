@@ -21,7 +21,7 @@ from sidecar.body import JsonRequest, require_json
 from sidecar.cors import cors_config
 from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
-from sidecar.routes import health, metrics
+from sidecar.routes import dashboard, health, metrics
 from sidecar.routes.resources import every_resource
 from sidecar.shortcut import RowShortcut
 from toolkit.deadline import answered_within, request_budget_s
@@ -81,7 +81,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     cors = cors_config(settings.cors_origins)
     app = Litestar(
-        route_handlers=[*every_resource(), *metrics.ROUTES, *health.ROUTES, static_files()],
+        route_handlers=[
+            *every_resource(),
+            *metrics.ROUTES,
+            *health.ROUTES,
+            *dashboard.ROUTES,
+            static_files(),
+        ],
         middleware=[DefineMiddleware(WireupASGIMiddleware, container=container)],
         cors_config=cors,
         before_request=before_request,
