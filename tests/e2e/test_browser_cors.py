@@ -47,7 +47,8 @@ def page_origins(tmp_path: Path) -> Iterator[tuple[str, str]]:
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield tuple(f"http://127.0.0.1:{s.server_address[1]}" for s in servers)  # type: ignore[misc]
+        allowed, stranger = (f"http://127.0.0.1:{s.server_address[1]}" for s in servers)
+        yield allowed, stranger
     finally:
         for server in servers:
             server.shutdown()

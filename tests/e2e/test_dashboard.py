@@ -55,7 +55,9 @@ def test_the_dashboard_draws_its_charts_and_polls(sidecar, secret):
     assert points is not None and len(points.group(1).split()) > 100
     assert len(re.findall(r"<tr><td>", seen.dom)) == 10  # the latest transactions
     assert secret not in seen.dom and "paste a read key" not in seen.dom
-    refreshes = int(re.search(r"refreshes: (\d+)", seen.dom).group(1))  # type: ignore[union-attr]
+    counted = re.search(r"refreshes: (\d+)", seen.dom)
+    assert counted is not None
+    refreshes = int(counted.group(1))
     assert refreshes >= 2
     first = httpx.get(f"{sidecar.base}/v1/metrics/signups?bucket=day", headers=bearer(secret))
     tagged = "etag" in first.headers
@@ -70,6 +72,12 @@ def test_without_a_key_the_dashboard_asks_for_one(sidecar, database_url):
     seen = visit(f"{sidecar.base}/dashboard", budget_ms=2000)
     assert "paste a read key to start" in seen.dom and seen.console == []
     assert re.search(r'<main id="panels" hidden', seen.dom)
+
+
+def test_a_refused_key_is_said_and_asked_for_again(sidecar, database_url):
+    seen = visit(f"{sidecar.base}/dashboard#key=qa_not-a-real-key", budget_ms=3000)
+    assert "the key was refused: the API key is unknown or revoked" in seen.dom
+    assert re.search(r'<form id="key-form">', seen.dom) and "qa_not-a-real-key" not in seen.dom
 
 
 def test_a_screenshot_of_the_dashboard_is_kept(sidecar, secret):
