@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # kept by the run for people to look at; ignored by git
 CONSOLE = re.compile(r':CONSOLE(?::\d+|\(\d+\))?\] "(?P<message>.*)", source: (?P<source>.*)$')
 # Chromium's own calls home (its clock, updates, sign-in), made whatever the page is: not the page's requests.
 CHROMIUM_OWN = re.compile(
@@ -55,6 +56,14 @@ class Trap:
 
     def close(self) -> None:
         self.listener.close()
+
+
+def artifact(name: str) -> Path:
+    """A fresh path in tests/artifacts/ for a screenshot the run keeps."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    path.unlink(missing_ok=True)
+    return path
 
 
 @dataclass

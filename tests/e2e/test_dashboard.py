@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.browser import visit
+from tests.e2e.browser import artifact, visit
 from tests.e2e.test_serve import Server
 from tests.integration.http.conftest import make_key
 from toolkit.services import SampleDataService
-
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 
 @pytest.fixture
@@ -81,9 +78,7 @@ def test_a_refused_key_is_said_and_asked_for_again(sidecar, database_url):
 
 
 def test_a_screenshot_of_the_dashboard_is_kept(sidecar, secret):
-    ARTIFACTS.mkdir(exist_ok=True)
-    picture = ARTIFACTS / "dashboard.png"
-    picture.unlink(missing_ok=True)
+    picture = artifact("dashboard.png")
     page = f"{sidecar.base}/dashboard#key={secret}"
     seen = visit(page, screenshot=picture, budget_ms=5000, size="1280,1000")
     assert seen.console == [] and picture.stat().st_size > 30_000

@@ -3,16 +3,12 @@ and its operations from files the sidecar ships, and asks nothing of any other h
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 import yaml
 
-from tests.e2e.browser import visit
+from tests.e2e.browser import artifact, visit
 from tests.e2e.test_serve import Server
-
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +31,7 @@ def test_the_docs_render_with_no_network(docs_server, page):
 
 
 def test_a_screenshot_of_the_docs_shows_the_operations(docs_server):
-    ARTIFACTS.mkdir(exist_ok=True)
-    picture = ARTIFACTS / "schema.png"
-    picture.unlink(missing_ok=True)
+    picture = artifact("schema.png")
     seen = visit(docs_server.base + "/schema", screenshot=picture, budget_ms=10_000, size="1280,1600")
     assert seen.outside == [] and picture.stat().st_size > 20_000  # a blank page is a few kB
     print(f"screenshot: {picture}")
