@@ -7,19 +7,19 @@ process's key cache) this answers the request the way the Litestar route does, w
 line, but without the framework's per-request machinery, which costs more than the query itself. Anything
 else (no key or one not cached yet, a missing row, a database error, a 406) falls through to the Litestar
 route, which gives the full answer, the error documents included; the route stays the one OpenAPI describes.
+A request from a browser on another origin gets the CORS headers Litestar's CORS layer would add.
 """
 
 from __future__ import annotations
 
-import time
-
 import psycopg
+from litestar.config.cors import CORSConfig
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from wireup import AsyncContainer
 
-from sidecar.access_log import note
 from sidecar.auth import secret_of
+from sidecar.cors import with_cors
 from sidecar.errors import ApiError
 from sidecar.responses import one_row_response
 from toolkit.errors import QueAccountError
@@ -27,15 +27,16 @@ from toolkit.keycache import ApiKeyCache
 from toolkit.reads import Reads
 from toolkit.resources import Resource, registered
 
-WANTED = {b"authorization": "", b"accept": "", b"if-none-match": ""}
+WANTED = {b"authorization": "", b"accept": "", b"if-none-match": "", b"origin": ""}
 
 
 class RowShortcut:
     """ASGI: answers `GET /v1/<path>/{id}` for a cached key itself and passes everything else to `app`."""
 
-    def __init__(self, app: ASGIApp, container: AsyncContainer) -> None:
+    def __init__(self, app: ASGIApp, container: AsyncContainer, cors: CORSConfig | None = None) -> None:
         self.app = app
         self.container = container
+        self.cors = cors
         self.parts: tuple[ApiKeyCache, Reads] | None = None
         # Resources whose rows every key may read (no read-key filter), by the path before the id.
         self.prefixes: dict[str, Resource] = {
@@ -59,7 +60,6 @@ class RowShortcut:
         self, scope: HTTPScope, receive: Receive, send: Send, resource: Resource, row_id: int
     ) -> bool:
         """Answer and return True, or return False (having sent nothing) for Litestar to answer."""
-        started = time.perf_counter()
         if self.parts is None:
             self.parts = (await self.container.get(ApiKeyCache), await self.container.get(Reads))
         cache, reads = self.parts
@@ -76,6 +76,6 @@ class RowShortcut:
             response = one_row_response(row, headers[b"accept"], headers[b"if-none-match"], resource.version)
         except (QueAccountError, ApiError, psycopg.Error):
             return False
-        await response(scope, receive, send)
-        note(scope, response.status_code, started, key.name)
+        scope.setdefault("state", {})["api_key"] = key  # the access log names it
+        await response(scope, receive, with_cors(send, self.cors, headers[b"origin"]))
         return True
