@@ -12,6 +12,7 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 from sqlalchemy import Select, bindparam, func, select
 
+from sidecar import caching
 from sidecar.grammar import Filter, ReadQuery, parse_read
 from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
 from sidecar.responses import OBJECT, rows_response, wanted
@@ -96,7 +97,12 @@ async def read(
     """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
 
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
-    One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout."""
+    One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout; an
+    `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one."""
+    if "if-none-match" in request.headers:
+        tag = await caching.current_tag(request, reads, always)
+        if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+            return unchanged
     media = wanted(request)
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
     query = replace(query, filters=query.filters + always)
@@ -110,7 +116,7 @@ async def read(
     fetch = min(limit, 2) if media == OBJECT else limit
     key = (repository, shape(query))
     page = {"limit": fetch, "offset": query.offset}
-    found = await reads.rows(
+    found, snapshot = await reads.rows_and_snapshot(
         (*key, "page"),
         lambda: page_query(repository, fetched, where(), ordering(repository, query.order)),
         params | page,
@@ -120,6 +126,7 @@ async def read(
     if "count=exact" in request.headers.get("prefer", ""):
         total = await reads.value((*key, "count"), lambda: count_query(repository, where()), params)
     headers["Content-Range"] = content_range(query.offset, len(rows), total)
+    headers.update(caching.headers(caching.tag_for(request, snapshot, always), settings))
     more = total is None or query.offset + len(rows) < total
     if media != OBJECT and rows and len(rows) == limit and more:
         headers["Link"] = next_link(request, query, limit, found[-1][fetched.index("id")])

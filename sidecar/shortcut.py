@@ -26,6 +26,7 @@ from toolkit.errors import QueAccountError
 from toolkit.keycache import ApiKeyCache
 from toolkit.reads import Reads
 from toolkit.resources import Resource, registered
+from toolkit.settings import Settings
 
 WANTED = {b"authorization": "", b"accept": "", b"if-none-match": ""}
 
@@ -36,7 +37,7 @@ class RowShortcut:
     def __init__(self, app: ASGIApp, container: AsyncContainer) -> None:
         self.app = app
         self.container = container
-        self.parts: tuple[ApiKeyCache, Reads] | None = None
+        self.parts: tuple[ApiKeyCache, Reads, int] | None = None
         # Resources whose rows every key may read (no read-key filter), by the path before the id.
         self.prefixes: dict[str, Resource] = {
             f"/v1/{r.path}": r for r in registered() if not r.read_key_hides
@@ -61,8 +62,10 @@ class RowShortcut:
         """Answer and return True, or return False (having sent nothing) for Litestar to answer."""
         started = time.perf_counter()
         if self.parts is None:
-            self.parts = (await self.container.get(ApiKeyCache), await self.container.get(Reads))
-        cache, reads = self.parts
+            settings = await self.container.get(Settings)
+            cache = await self.container.get(ApiKeyCache)
+            self.parts = (cache, await self.container.get(Reads), settings.cache_max_age_s)
+        cache, reads, max_age = self.parts
         headers = dict(WANTED)
         for name, value in scope["headers"]:
             if name in headers:
@@ -73,7 +76,8 @@ class RowShortcut:
             return False
         try:
             row = await reads.get(resource.repository, row_id)
-            response = one_row_response(row, headers[b"accept"], headers[b"if-none-match"], resource.version)
+            tag = headers[b"if-none-match"]
+            response = one_row_response(row, headers[b"accept"], tag, resource.version, max_age)
         except (QueAccountError, ApiError, psycopg.Error):
             return False
         await response(scope, receive, send)

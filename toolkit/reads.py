@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, Text, bindparam, cast, func, select, true
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 Compiled = tuple[str, list[str]]
 Row = tuple[Any, ...]
+SNAPSHOT = "select pg_current_snapshot()::text"
 MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
 _COMPILED: dict[Hashable, Compiled] = {}
 
@@ -45,6 +46,14 @@ async def fetch(
     """The column names and rows of one read outside any transaction."""
     sql, names = compiled(database, key, build)
     return names, await database.read(sql, params)
+
+
+def with_snapshot(query: Select[Any]) -> Select[Any]:
+    """`query`'s rows, each led by the statement's snapshot and a true `found`; no rows give one row of
+    the snapshot and nulls. A nested loop (the only join `on true` allows) keeps the page's order."""
+    snapshot = select(cast(func.pg_current_snapshot(), Text).label("pg_snapshot")).subquery("snapshot")
+    page = query.add_columns(true().label("pg_found")).subquery("page")
+    return select(snapshot.c.pg_snapshot, page).select_from(snapshot.outerjoin(page, true()))
 
 
 class Reads:
@@ -77,3 +86,14 @@ class Reads:
     async def value(self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]) -> Any:
         """The first column of the first row of `build()` (e.g. a count)."""
         return (await fetch(self.database, key, build, params))[1][0][0]
+
+    async def snapshot(self) -> str:
+        """The database snapshot now (`xmin:xmax:xip,...`): it changes whenever a write commits."""
+        return str((await self.database.read(SNAPSHOT, {}))[0][0])
+
+    async def rows_and_snapshot(
+        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
+    ) -> tuple[list[Row], str]:
+        """`rows()` and the snapshot they were read in, from one statement."""
+        found = await self.rows((key, "snapshot"), lambda: with_snapshot(build()), params)
+        return [row[1:-1] for row in found if row[-1]], str(found[0][0])
