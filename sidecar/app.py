@@ -18,7 +18,9 @@ import toolkit
 from sidecar.access_log import AccessLogMiddleware
 from sidecar.auth import OPEN, require_api_key
 from sidecar.body import JsonRequest, require_json
+from sidecar.compression import compressed
 from sidecar.errors import EXCEPTION_HANDLERS
+from sidecar.head import answering_head
 from sidecar.routes import health, metrics
 from sidecar.routes.resources import every_resource
 from sidecar.shortcut import RowShortcut
@@ -81,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    app.asgi_handler = bounded(RowShortcut(app.asgi_handler, container), request_budget_s(settings))
+    shortcut = compressed(RowShortcut(app.asgi_handler, container), settings.compress_min_bytes)
+    app.asgi_handler = bounded(answering_head(shortcut), request_budget_s(settings))
     return app
 
 

@@ -74,7 +74,7 @@ class Settings:
     api_key_pepper: str = field(default="", repr=False)
     api_key_cache_s: float = 5.0
     cache_max_age_s: int = 0
-    compress_min_bytes: int = 1024
+    compress_min_bytes: int = 500
 
     @classmethod
     def load(
