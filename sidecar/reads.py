@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.response.base import ASGIResponse
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam
 
-from sidecar import caching
-from sidecar.grammar import Filter, ReadQuery, parse_read
-from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
+from sidecar import caching, counting, projection
+from sidecar.grammar import Filter, Group, ReadQuery, parse_read
+from sidecar.logic import leaves
+from sidecar.query import Repository, column, is_keyset, tree, values
 from sidecar.responses import OBJECT, rows_response, wanted
 from toolkit.reads import Reads
 from toolkit.settings import Settings
@@ -45,15 +46,22 @@ def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last
     return f'<{request.url.path}?{urlencode(params, safe=".,()*")}>; rel="next"'
 
 
+def leaf_shape(f: Filter) -> Hashable:
+    """A filter without its values: `is` and the length of an `in` list change the SQL, values do not."""
+    if f.operator in ("is", "in"):
+        return f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value
+    return f.column, f.operator, f.negated
+
+
+def tree_shape(item: Filter | Group) -> Hashable:
+    if isinstance(item, Filter):
+        return leaf_shape(item)
+    return item.kind, item.negated, tuple(tree_shape(m) for m in item.members)
+
+
 def shape(read: ReadQuery) -> tuple[Hashable, ...]:
-    """What a read's SQL depends on besides its values: filters without their values, columns, order."""
-    filters = tuple(
-        (f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value)
-        if f.operator in ("is", "in")
-        else (f.column, f.operator, f.negated)
-        for f in read.filters
-    )
-    return filters, read.select, read.order
+    """What a read's SQL depends on besides its values: filters and trees without values, columns, order."""
+    return tuple(map(tree_shape, read.terms)), read.select, read.order
 
 
 def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Callable[[], list[Any]]]:
@@ -62,29 +70,17 @@ def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Call
     shape is first compiled."""
     params: dict[str, Any] = {}
     names: list[list[str]] = []
-    for item in read.filters:
+    for item in (*read.filters, *leaves(read.groups)):
         names.append([])
         for value in values(repository, item):
             names[-1].append(f"p{len(params)}")
             params[names[-1][-1]] = value.value if isinstance(value, enum.Enum) else value
 
     def where() -> list[Any]:
-        pairs = zip(read.filters, names, strict=True)
-        return [condition(repository, item, [bindparam(n) for n in named]) for item, named in pairs]
+        named = iter(names)
+        return [tree(repository, item, lambda _: [bindparam(n) for n in next(named)]) for item in read.terms]
 
     return params, where
-
-
-def page_query(
-    repository: Repository, columns: tuple[str, ...], where: list[Any], order: list[Any] | None
-) -> Select[Any]:
-    table = repository.model_table()
-    query = select(*(table.c[name] for name in columns)).where(*where).order_by(*(order or [table.c.id]))
-    return query.limit(bindparam("limit")).offset(bindparam("offset"))
-
-
-def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
-    return select(func.count()).select_from(select(repository.model_table()).where(*where).subquery())
 
 
 async def read(
@@ -94,10 +90,10 @@ async def read(
     settings: Settings,
     always: tuple[Filter, ...] = (),
 ) -> ASGIResponse:
-    """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
+    """Answer a GET on a collection: rows (or groups), Content-Range, and Link rel=next when a page is full.
 
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
-    One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout; an
+    One statement outside any transaction (two with `Prefer: count=...`), under the statement timeout; an
     `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one."""
     if "if-none-match" in request.headers:
         tag = await caching.current_tag(request, reads, always)
@@ -106,28 +102,29 @@ async def read(
     media = wanted(request)
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
     query = replace(query, filters=query.filters + always)
-    columns = selected(repository, query)
-    fetched = columns if "id" in columns else (*columns, "id")
+    found = projection.items(repository, query)
     params, where = bound(repository, query)
     for order_term in query.order:
         column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
+    if projection.aggregating(found):
+        projection.grouped_order(repository, found, query.order)
     headers: dict[str, str] = {}
     limit = page_size(query.limit, settings, headers)
     fetch = min(limit, 2) if media == OBJECT else limit
     key = (repository, shape(query))
     page = {"limit": fetch, "offset": query.offset}
-    found, snapshot = await reads.rows_and_snapshot(
-        (*key, "page"),
-        lambda: page_query(repository, fetched, where(), ordering(repository, query.order)),
-        params | page,
+    got, snapshot = await reads.rows_and_snapshot(
+        (*key, "page"), lambda: projection.page_query(repository, found, where(), query.order), params | page
     )
-    rows = [dict(zip(columns, row, strict=False)) for row in found]  # not the id fetched only for Link
-    total = None
-    if "count=exact" in request.headers.get("prefer", ""):
-        total = await reads.value((*key, "count"), lambda: count_query(repository, where()), params)
+    columns = [item.key for item in found]
+    rows = [dict(zip(columns, row, strict=False)) for row in got]  # not the id fetched only for Link
+    unpaged = lambda: projection.unpaged(repository, found, where())  # noqa: E731
+    kind = counting.asked(request)
+    total = await counting.total(kind, reads, key, unpaged, params, settings.max_page_size)
     headers["Content-Range"] = content_range(query.offset, len(rows), total)
     headers.update(caching.headers(caching.tag_for(request, snapshot, always), settings))
-    more = total is None or query.offset + len(rows) < total
+    more = kind != "exact" or total is None or query.offset + len(rows) < total
     if media != OBJECT and rows and len(rows) == limit and more:
-        headers["Link"] = next_link(request, query, limit, found[-1][fetched.index("id")])
+        last_id = None if projection.aggregating(found) else got[-1][-1]
+        headers["Link"] = next_link(request, query, limit, last_id)
     return rows_response(rows, columns, media, headers=headers)

@@ -97,3 +97,11 @@ class Reads:
         """`rows()` and the snapshot they were read in, from one statement."""
         found = await self.rows((key, "snapshot"), lambda: with_snapshot(build()), params)
         return [row[1:-1] for row in found if row[-1]], str(found[0][0])
+
+    async def planned_rows(
+        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
+    ) -> int:
+        """The rows the planner expects `build()` to return (EXPLAIN: nothing is read)."""
+        sql, _ = compiled(self.database, key, build)
+        [[plan]] = await self.database.read("explain (format json) " + sql, params)
+        return int(plan[0]["Plan"]["Plan Rows"])
