@@ -1,12 +1,12 @@
-"""The sidecar's hottest read, `GET /v1/<path>/{id}` (dashboards poll single accounts), answered before
-Litestar's routing.
+"""The sidecar's hottest reads, `GET /v1/<path>/{id}` and `GET /v1/<path>?...` (dashboards poll single
+accounts and lists), answered before Litestar's routing.
 
-Dashboards poll single accounts far more than anything else. For the common case (a key already in the
-process's key cache) this answers the request the way the Litestar route does, with the same read
-(`Reads.get`), the same response (`one_row_response`: ETag, 304, JSON object or CSV) and the same access-log
-line, but without the framework's per-request machinery, which costs more than the query itself. Anything
-else (no key or one not cached yet, a missing row, a database error, a 406) falls through to the Litestar
-route, which gives the full answer, the error documents included; the route stays the one OpenAPI describes.
+For the common case (a key already in the process's key cache) this answers the request the way the Litestar
+route does, with the same read (`Reads.get`, or for a list `sidecar.reads.read` itself), the same response
+(ETag, 304, JSON object or CSV) and the same access-log line, but without the framework's per-request
+machinery, which costs more than the query itself. Anything else (no key or one not cached yet, a missing
+row, a bad parameter, a database error, a 406) falls through to the Litestar route, which gives the full
+answer, the error documents included; the routes stay the ones OpenAPI describes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 
 import psycopg
+from litestar import Request
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from wireup import AsyncContainer
@@ -21,14 +22,19 @@ from wireup import AsyncContainer
 from sidecar.access_log import note
 from sidecar.auth import secret_of
 from sidecar.errors import ApiError
+from sidecar.grammar import GrammarError
+from sidecar.reads import read
 from sidecar.responses import one_row_response
+from sidecar.routes.resources import unseen
+from toolkit.entities import ApiKey
 from toolkit.errors import QueAccountError
 from toolkit.keycache import ApiKeyCache
+from toolkit.models.enums import KeyScope
 from toolkit.reads import Reads
 from toolkit.resources import Resource, registered
 from toolkit.settings import Settings
 
-WANTED = {b"authorization": "", b"accept": "", b"if-none-match": ""}
+WANTED = frozenset({b"accept", b"if-none-match"})
 
 
 class RowShortcut:
@@ -37,14 +43,18 @@ class RowShortcut:
     def __init__(self, app: ASGIApp, container: AsyncContainer) -> None:
         self.app = app
         self.container = container
-        self.parts: tuple[ApiKeyCache, Reads, int] | None = None
+        self.parts: tuple[ApiKeyCache, Reads, Settings] | None = None
         # Resources whose rows every key may read (no read-key filter), by the path before the id.
         self.prefixes: dict[str, Resource] = {
             f"/v1/{r.path}": r for r in registered() if not r.read_key_hides
         }
+        self.lists: dict[str, Resource] = {f"/v1/{r.path}": r for r in registered()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope["method"] == "GET":
+            listed = self.lists.get(scope["path"])
+            if listed is not None and await self.answer_list(scope, receive, send, listed):
+                return
             prefix, _, digits = scope["path"].rpartition("/")
             resource = self.prefixes.get(prefix)
             wellformed = digits.isascii() and digits.isdigit() and len(digits) < 19
@@ -61,24 +71,41 @@ class RowShortcut:
     ) -> bool:
         """Answer and return True, or return False (having sent nothing) for Litestar to answer."""
         started = time.perf_counter()
-        if self.parts is None:
-            settings = await self.container.get(Settings)
-            cache = await self.container.get(ApiKeyCache)
-            self.parts = (cache, await self.container.get(Reads), settings.cache_max_age_s)
-        cache, reads, max_age = self.parts
-        headers = dict(WANTED)
-        for name, value in scope["headers"]:
-            if name in headers:
-                headers[name] = value.decode("latin-1")
-        secret = secret_of(headers[b"authorization"])
-        key = cache.known(secret) if secret is not None else None
+        key, reads, settings = await self.key_of(scope)
         if key is None:
             return False
+        headers = {name: value.decode("latin-1") for name, value in scope["headers"] if name in WANTED}
+        max_age = settings.cache_max_age_s
         try:
             row = await reads.get(resource.repository, row_id)
-            tag = headers[b"if-none-match"]
-            response = one_row_response(row, headers[b"accept"], tag, resource.version, max_age)
+            tag, accept = headers.get(b"if-none-match", ""), headers.get(b"accept", "")
+            response = one_row_response(row, accept, tag, resource.version, max_age)
         except (QueAccountError, ApiError, psycopg.Error):
+            return False
+        await response(scope, receive, send)
+        note(scope, response.status_code, started, key.name)
+        return True
+
+    async def key_of(self, scope: HTTPScope) -> tuple[ApiKey | None, Reads, Settings]:
+        """The request's API key when the key cache knows it (else None: Litestar checks it)."""
+        if self.parts is None:
+            cache, reads = await self.container.get(ApiKeyCache), await self.container.get(Reads)
+            self.parts = (cache, reads, await self.container.get(Settings))
+        cache, reads, settings = self.parts
+        authorization = next((v for n, v in scope["headers"] if n == b"authorization"), b"")
+        secret = secret_of(authorization.decode("latin-1"))
+        return (cache.known(secret) if secret is not None else None), reads, settings
+
+    async def answer_list(self, scope: HTTPScope, receive: Receive, send: Send, resource: Resource) -> bool:
+        """A list answered by `sidecar.reads.read`, as its route does; False (nothing sent) otherwise."""
+        started = time.perf_counter()
+        key, reads, settings = await self.key_of(scope)
+        if key is None:
+            return False
+        always = unseen({} if key.scope is KeyScope.WRITE else resource.read_key_hides)
+        try:
+            response = await read(Request(scope), resource.repository, reads, settings, always)
+        except (QueAccountError, ApiError, GrammarError, psycopg.Error):
             return False
         await response(scope, receive, send)
         note(scope, response.status_code, started, key.name)
