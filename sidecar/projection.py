@@ -20,6 +20,7 @@ from sidecar.query import Repository, column, ordering, python_type
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
 NUMBERS = (int, float, Decimal)
 ORDERED = (*NUMBERS, str, datetime, date)
+_CHECKED: dict[tuple[Repository, tuple[str, ...] | None], tuple[Item, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,15 @@ def parse_item(raw: str) -> Item:
 
 def items(repository: Repository, read: ReadQuery) -> tuple[Item, ...]:
     """The read's items, each checked against the model (every column when it selects none)."""
+    known = _CHECKED.get((repository, read.select))
+    if known is not None:
+        return known
     found = tuple(map(parse_item, read.select or repository.model.__table__.c.keys()))
     for item in found:
         expression(repository, item)
+    if len(_CHECKED) >= 2000:
+        _CHECKED.clear()
+    _CHECKED[repository, read.select] = found  # depends on nothing else; a refusal is not kept
     return found
 
 
