@@ -6,7 +6,6 @@ import enum
 from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.response.base import ASGIResponse
@@ -35,15 +34,14 @@ def page_size(asked: int | None, settings: Settings, headers: dict[str, str]) ->
 
 def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int | None) -> str:
     """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id and given the last id, else the
-    next offset."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
+    next offset. The request's other parameters are kept as it sent them."""
+    kept = [p for p in request.scope["query_string"].decode("latin-1").split("&") if p]
+    kept = [p for p in kept if p.partition("=")[0] not in ("limit", "offset")]
     if last_id is not None and is_keyset(read):
-        params = [(k, v) for k, v in params if not (k == "id" and v.startswith("gt."))]
-        params.append(("id", f"gt.{last_id}"))
+        kept = [p for p in kept if not p.startswith("id=gt.")] + [f"id=gt.{last_id}"]
     else:
-        params.append(("offset", str(read.offset + limit)))
-    params.append(("limit", str(limit)))
-    return f'<{request.url.path}?{urlencode(params, safe=".,()*")}>; rel="next"'
+        kept.append(f"offset={read.offset + limit}")
+    return f'<{request.scope["path"]}?{"&".join([*kept, f"limit={limit}"])}>; rel="next"'
 
 
 def leaf_shape(f: Filter) -> Hashable:

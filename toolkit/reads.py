@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, Text, bindparam, cast, func, select, true
+from sqlalchemy import CompoundSelect, Select, Text, bindparam, cast, func, null, select, union_all
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -20,12 +20,13 @@ if TYPE_CHECKING:
 
 Compiled = tuple[str, list[str]]
 Row = tuple[Any, ...]
+Query = Select[Any] | CompoundSelect[Any]
 SNAPSHOT = "select pg_current_snapshot()::text"
 MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
 _COMPILED: dict[Hashable, Compiled] = {}
 
 
-def compiled(database: Database, key: Hashable, build: Callable[[], Select[Any]]) -> Compiled:
+def compiled(database: Database, key: Hashable, build: Callable[[], Query]) -> Compiled:
     """`build()` compiled for the driver, once per `key`: (SQL with %(name)s parameters, column names)."""
     found = _COMPILED.get(key)
     if found is None:
@@ -40,7 +41,7 @@ def compiled(database: Database, key: Hashable, build: Callable[[], Select[Any]]
 async def fetch(
     database: Database,
     key: Hashable,
-    build: Callable[[], Select[Any]],
+    build: Callable[[], Query],
     params: Mapping[str, Any],
 ) -> tuple[list[str], list[Row]]:
     """The column names and rows of one read outside any transaction."""
@@ -48,12 +49,12 @@ async def fetch(
     return names, await database.read(sql, params)
 
 
-def with_snapshot(query: Select[Any]) -> Select[Any]:
-    """`query`'s rows, each led by the statement's snapshot and a true `found`; no rows give one row of
-    the snapshot and nulls. A nested loop (the only join `on true` allows) keeps the page's order."""
-    snapshot = select(cast(func.pg_current_snapshot(), Text).label("pg_snapshot")).subquery("snapshot")
-    page = query.add_columns(true().label("pg_found")).subquery("page")
-    return select(snapshot.c.pg_snapshot, page).select_from(snapshot.outerjoin(page, true()))
+def with_snapshot(query: Select[Any]) -> CompoundSelect[Any]:
+    """A row of the statement's snapshot (and nulls) and `query`'s rows in their order, each led by a null:
+    one statement, so one snapshot. (Even a parallel plan keeps each part's rows in order.)"""
+    page = query.subquery("page")
+    head = select(cast(func.pg_current_snapshot(), Text).label("pg_snapshot"), *(null() for _ in page.c))
+    return union_all(head, select(null(), page))
 
 
 class Reads:
@@ -77,9 +78,7 @@ class Reads:
             raise NotFound(repository.name, id)
         return dict(zip(names, rows[0], strict=True))
 
-    async def rows(
-        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
-    ) -> list[Row]:
+    async def rows(self, key: Hashable, build: Callable[[], Query], params: Mapping[str, Any]) -> list[Row]:
         """Every row of `build()` (compiled once per `key`), as tuples in its column order."""
         return (await fetch(self.database, key, build, params))[1]
 
@@ -96,7 +95,7 @@ class Reads:
     ) -> tuple[list[Row], str]:
         """`rows()` and the snapshot they were read in, from one statement."""
         found = await self.rows((key, "snapshot"), lambda: with_snapshot(build()), params)
-        return [row[1:-1] for row in found if row[-1]], str(found[0][0])
+        return [row[1:] for row in found if row[0] is None], next(str(row[0]) for row in found if row[0])
 
     async def planned_rows(
         self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
