@@ -66,12 +66,12 @@ def aggregating(found: tuple[Item, ...]) -> bool:
 
 
 def expression(repository: Repository, item: Item) -> ColumnElement[Any]:
-    """One item as SQL, labelled with its key; 400 for a function its column's type does not suit."""
+    """One item as SQL; 400 for a function its column's type does not suit."""
     if item.column is None:
-        return func.count().label(item.key)
+        return func.count()
     col = column(repository, item.column)
     if item.function is None:
-        return col.label(item.key)
+        return col
     kind = python_type(col)
     suits = NUMBERS if item.function in ("sum", "avg") else ORDERED if item.function != "count" else (object,)
     if kind is bool or not issubclass(kind, suits):
@@ -80,7 +80,7 @@ def expression(repository: Repository, item: Item) -> ColumnElement[Any]:
             f"{'number' if suits is NUMBERS else 'number, text or time'}; {item.column} is {kind.__name__}"
         )
     aggregate: ColumnElement[Any] = getattr(func, item.function)(col)
-    return aggregate.label(item.key)
+    return aggregate
 
 
 def grouped_order(repository: Repository, found: tuple[Item, ...], orders: tuple[Order, ...]) -> list[Any]:
@@ -100,7 +100,7 @@ def page_query(
 ) -> Select[Any]:
     """One page of the items; plain reads end with the id (for Link), aggregated ones group by."""
     table = repository.model_table()
-    exprs = [expression(repository, item) for item in found]
+    exprs = [expression(repository, item).label(f"pg_{n}") for n, item in enumerate(found)]  # unique names
     if aggregating(found):
         groups = [column(repository, i.column) for i in found if i.function is None and i.column]
         query = select(*exprs).select_from(table).where(*where).group_by(*groups)

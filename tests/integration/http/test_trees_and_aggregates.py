@@ -100,3 +100,11 @@ async def test_planned_and_estimated_counts_fill_content_range(client, read_key,
         "/v1/accounts?select=plan,count()", headers=read_key | {"Prefer": "count=exact"}
     )
     assert grouped.headers["content-range"] == "0-2/3"
+
+
+async def test_a_column_selected_twice_or_renamed_is_answered(client, read_key, accounts):
+    for select in ("id,id", "email,e:email", "plan,plan,count()"):
+        response = await client.get(f"/v1/accounts?select={select}&limit=1", headers=read_key)
+        assert response.status_code == 200, (select, response.text)
+    renamed = await client.get("/v1/accounts?select=email,e:email&limit=1&order=id", headers=read_key)
+    assert renamed.json() == [{"email": "ada@example.com", "e": "ada@example.com"}]
