@@ -1,9 +1,10 @@
 """gzip for JSON and CSV answers past a size, when the client's Accept-Encoding takes it.
 
 An ASGI wrapper round the whole app (the row shortcut included, so both paths answer alike). Bodies sent in
-one message are compressed whole; a streamed body passes as it is. Every JSON or CSV answer says
-`Vary: Accept-Encoding`, compressed or not, so a shared cache keeps the two apart. Brotli would need a
-package this project does not carry; gzip is what every client takes.
+one message are compressed whole; a streamed body passes as it is. A client that takes gzip gets
+`Vary: Accept-Encoding` on every JSON or CSV answer, compressed or not, so a shared cache keeps the two
+apart; one that does not is answered untouched (an uncompressed answer suits every client). Brotli would need
+a package this project does not carry; gzip is what every client takes.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ def compressed(app: ASGIApp, min_bytes: int) -> ASGIApp:
     """`app` with its JSON and CSV bodies of `min_bytes` or more gzipped for clients that accept it."""
 
     async def handle(scope: Any, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not any(
+            n == b"accept-encoding" and takes_gzip(v) for n, v in scope["headers"]
+        ):
             await app(scope, receive, send)
             return
-        wanted = any(n == b"accept-encoding" and takes_gzip(v) for n, v in scope["headers"])
         held: list[Any] = []
 
         async def send_compressed(message: Any) -> None:
@@ -52,10 +54,8 @@ def compressed(app: ASGIApp, min_bytes: int) -> ASGIApp:
                     await send(message)
                     return
                 headers.append((b"vary", b"Accept-Encoding"))
-                message = {**message, "headers": headers}
-                if wanted:
-                    held.append(message)
-                    return
+                held.append({**message, "headers": headers})
+                return
             elif message["type"] == "http.response.body" and held:
                 start = held.pop()
                 body = message.get("body", b"")

@@ -25,7 +25,7 @@ def test_accept_encoding_is_read_with_its_qualities(header, takes):
 
 async def test_a_large_list_is_gzipped_only_for_clients_that_ask(client, read_key, accounts):
     plain = await client.get("/v1/accounts", headers=read_key | {"Accept-Encoding": "identity"})
-    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in plain.headers and "vary" not in plain.headers
     zipped = await client.get("/v1/accounts", headers=read_key | {"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["vary"] == "Accept-Encoding"
     assert int(zipped.headers["content-length"]) < len(plain.content)
