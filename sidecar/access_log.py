@@ -1,5 +1,8 @@
 """One access-log line per request: method, path, status, time and the API key's name. Never the query
-string (it may hold emails) nor any header (the Authorization header holds the secret)."""
+string (it may hold emails) nor any header (the Authorization header holds the secret).
+
+It wraps the whole app, routing included, so answers Litestar's router gives by itself (404, 405) and those
+of the row shortcut get their line too."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ log = logging.getLogger("sidecar.access")
 
 
 class AccessLogMiddleware:
+    """ASGI: logs every HTTP request `app` answers; the key is the one the API-key check put in the state."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 

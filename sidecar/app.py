@@ -9,19 +9,21 @@ from typing import Any
 from litestar import Litestar, Request, Router
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 from wireup.integration.asgi import WireupASGIMiddleware
 
 import toolkit
 from sidecar.access_log import AccessLogMiddleware
+from sidecar.assets import static_files
 from sidecar.auth import OPEN, require_api_key
 from sidecar.body import JsonRequest, require_json
 from sidecar.compression import compressed
+from sidecar.cors import cors_config
+from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.head import answering_head
-from sidecar.routes import health, metrics
+from sidecar.routes import dashboard, health, metrics
 from sidecar.routes.resources import every_resource
 from sidecar.shortcut import RowShortcut
 from toolkit.deadline import answered_within, request_budget_s
@@ -40,8 +42,14 @@ def openapi_config() -> OpenAPIConfig:
         title="QueAccount sidecar",
         version=toolkit.__version__,
         description=DESCRIPTION,
-        render_plugins=[ScalarRenderPlugin(), JsonRenderPlugin()],
-        openapi_router=Router("/schema", route_handlers=[], opt=OPEN, include_in_schema=False),
+        render_plugins=render_plugins(),
+        openapi_router=Router(
+            "/schema",
+            route_handlers=[],
+            opt=OPEN,
+            include_in_schema=False,
+            response_headers=[SAME_HOST_ONLY],
+        ),
         components=Components(
             security_schemes={
                 "bearer": SecurityScheme(type="http", scheme="bearer", description="an API key")
@@ -73,9 +81,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await container.close()
         log.info("shut down: in-flight requests finished, database pool closed")
 
+    cors = cors_config(settings.cors_origins)
     app = Litestar(
-        route_handlers=[*every_resource(), *metrics.ROUTES, *health.ROUTES],
-        middleware=[AccessLogMiddleware, DefineMiddleware(WireupASGIMiddleware, container=container)],
+        route_handlers=[
+            *every_resource(),
+            *metrics.ROUTES,
+            *health.ROUTES,
+            *dashboard.ROUTES,
+            static_files(),
+        ],
+        middleware=[DefineMiddleware(WireupASGIMiddleware, container=container)],
+        cors_config=cors,
         before_request=before_request,
         request_class=JsonRequest,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -83,8 +99,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    shortcut = compressed(RowShortcut(app.asgi_handler, container), settings.compress_min_bytes)
-    app.asgi_handler = bounded(answering_head(shortcut), request_budget_s(settings))
+    shortcut = compressed(RowShortcut(app.asgi_handler, container, cors), settings.compress_min_bytes)
+    app.asgi_handler = bounded(AccessLogMiddleware(answering_head(shortcut)), request_budget_s(settings))
     return app
 
 

@@ -58,11 +58,11 @@ async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> Non
         key = await (await container.get(ApiKeyService)).authenticate(secret)
     if key is None:
         raise NotAuthorizedException("the API key is unknown or revoked", headers=CHALLENGE)
+    connection.state.api_key = key  # named in the access log, refused or not
     if needed_scope(connection, handler) is KeyScope.WRITE and key.scope is not KeyScope.WRITE:
         raise PermissionDeniedException(
             f"the API key {key.name!r} may only read; this route needs a write key"
         )
-    connection.state.api_key = key
 
 
 def actor(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

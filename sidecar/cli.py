@@ -77,6 +77,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     query = "plan=eq.pro&order=balance.desc&limit=5"
     banner = (
         f"\nQueAccount demo: docs at {base}/schema  (OpenAPI 3.1 at {base}/schema/openapi.json)\n"
+        f"Live dashboard at {base}/dashboard (paste the read key below into it)\n"
         "Try (the demo read key is new on every start):\n"
         f"  curl -H 'Authorization: Bearer {secret}' '{base}/v1/accounts?{query}'\n"
     )
@@ -108,7 +109,8 @@ def register(commands: Any) -> None:
         help="embedded PostgreSQL, migrations, sample data, a read key, then serve the sidecar",
         description="Use the configured database, or start the embedded PostgreSQL (data kept under "
         "QUEACCOUNT_HOME); migrate it to head; load 10,000 sample accounts when it is empty; create a fresh "
-        "read key named 'demo'; serve the sidecar and, once the port answers, print a curl line to try. "
+        "read key named 'demo'; serve the sidecar and, once the port answers, print where the docs and the "
+        "live dashboard are and a curl line to try. "
         "Ctrl+C stops the server and the embedded PostgreSQL with it.",
     )
     add_server_options(sub)

@@ -26,6 +26,7 @@ def answering_head(app: Any) -> ASGIApp:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
+        scope.setdefault("state", {})  # shared with the copy, so what the GET notes (its key) is seen outside
         await app({**scope, "method": "GET"}, receive, headers_only)
 
     return handle

@@ -1,11 +1,24 @@
-"""What each route answers, for the OpenAPI document: the success body's type and every error's body."""
+"""What each route answers, for the OpenAPI document: the success body's type and every error's body.
+
+Examples come from the types (`msgspec.Meta(examples=...)` in toolkit/entities.py), never made up by Litestar.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Operation
+from msgspec import Meta
+
+from sidecar import documented as d
+from sidecar.read_params import filter_parameters
+from toolkit import resources
+from toolkit.entities import Balance, Country, Currency, Email, Id, Moment, Name, Version
+from toolkit.models.enums import AccountStatus, Plan, TransactionKind
 
 
 class ErrorBody(msgspec.Struct):
@@ -39,31 +52,61 @@ WRITE = (400, 401, 403, 409, 413, 415, 422, 503)
 def responses(status: int, body: Any, *errors: int, description: str = "Success") -> dict[int, ResponseSpec]:
     """`responses=` for a route: its success body (`None` for an empty one) and the errors it can answer."""
     documented = (
-        {status: ResponseSpec(data_container=body, description=description)} if body is not None else {}
+        {status: ResponseSpec(data_container=body, description=description, generate_examples=False)}
+        if body is not None
+        else {}
     )
     for code in sorted(set(errors)):
-        documented[code] = ResponseSpec(data_container=ErrorBody, description=ERRORS[code])
+        documented[code] = ResponseSpec(
+            data_container=ErrorBody, description=ERRORS[code], generate_examples=False
+        )
     return documented
 
 
+def metrics_operation(path: str, paging: bool = False) -> type[Operation]:
+    """`operation_class=` for a metrics route that takes the read filters of the resource at `/v1/<path>`
+    and answers JSON, CSV or one object; with `paging`, its Link and X-Limit-Capped headers too."""
+    resource = resources.at(path)
+    assert resource is not None, path
+    headers = {200: {"Link": d.LINK, "X-Limit-Capped": d.LIMIT_CAPPED}} if paging else {}
+    return d.documented(d.Extra((*filter_parameters(resource), d.ACCEPT), headers, media=True))
+
+
+Count = Annotated[int, Meta(examples=[12])]
+Bucket = Annotated[
+    datetime, Meta(description="the bucket's first moment, ISO 8601", examples=["2025-03-01T00:00:00Z"])
+]
+
+
 class AccountGroup(msgspec.Struct, kw_only=True):
-    """One group of /v1/metrics/accounts: the grouped columns (as asked in group_by), count and balance."""
+    """One group of /v1/metrics/accounts: the columns named in group_by, the count and the total balance."""
 
-    count: int
-    total_balance: str
-    status: str | None = None
-    plan: str | None = None
-    country: str | None = None
-    currency: str | None = None
+    count: Count
+    total_balance: Balance
+    status: AccountStatus | None = None
+    plan: Plan | None = None
+    country: Country | None = None
+    currency: Currency | None = None
+    id: Id | None = None
+    email: Email | None = None
+    full_name: Name | None = None
+    balance: Balance | None = None
+    created_at: Moment | None = None
+    updated_at: Moment | None = None
+    version: Version | None = None
 
 
-class SignupBucket(msgspec.Struct):
-    bucket: str
-    signups: int
+class SignupBucket(msgspec.Struct, kw_only=True):
+    """One bucket of /v1/metrics/signups: the accounts created in it."""
+
+    bucket: Bucket
+    signups: Count
 
 
 class TransactionBucket(msgspec.Struct, kw_only=True):
-    bucket: str
-    count: int
-    sum: str
-    kind: str | None = None
+    """One bucket of /v1/metrics/transactions (per kind with group_by=kind): postings and their sum."""
+
+    bucket: Bucket
+    count: Count
+    total: Annotated[Decimal, Meta(description="the sum of the amounts, exact", examples=["310.50"])]
+    kind: TransactionKind | None = None

@@ -15,6 +15,7 @@ from sidecar.grammar import Filter, GrammarError, Group, Order, ReadQuery
 from toolkit.errors import ValidationFailed
 from toolkit.frames.decimals import DECIMAL
 from toolkit.mixins.crud import CRUDMixin
+from toolkit.times import instant
 
 Repository = type[CRUDMixin[Any, Any, Any]]
 INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -72,9 +73,7 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
                 raise ValueError(raw)
             return decimal
         if kind is datetime:
-            if not raw.isascii():
-                raise ValueError(raw)
-            return datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+            return instant(raw)
         if kind is str:
             return raw
     except (ValueError, KeyError, InvalidOperation):

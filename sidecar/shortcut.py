@@ -6,21 +6,22 @@ route does, with the same read (`Reads.get`, or for a list `sidecar.reads.read` 
 (ETag, 304, JSON object or CSV) and the same access-log line, but without the framework's per-request
 machinery, which costs more than the query itself. Anything else (no key or one not cached yet, a missing
 row, a bad parameter, a database error, a 406) falls through to the Litestar route, which gives the full
-answer, the error documents included; the routes stay the ones OpenAPI describes.
+answer, the error documents included; the routes stay the ones OpenAPI describes. A request from a browser
+on another origin gets the CORS headers Litestar's CORS layer would add.
 """
 
 from __future__ import annotations
 
-import time
-
 import psycopg
 from litestar import Request
+from litestar.config.cors import CORSConfig
 from litestar.enums import ScopeType
+from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from wireup import AsyncContainer
 
-from sidecar.access_log import note
 from sidecar.auth import secret_of
+from sidecar.cors import with_cors
 from sidecar.errors import ApiError
 from sidecar.grammar import GrammarError
 from sidecar.reads import read
@@ -40,9 +41,10 @@ WANTED = frozenset({b"accept", b"if-none-match"})
 class RowShortcut:
     """ASGI: answers `GET /v1/<path>/{id}` for a cached key itself and passes everything else to `app`."""
 
-    def __init__(self, app: ASGIApp, container: AsyncContainer) -> None:
+    def __init__(self, app: ASGIApp, container: AsyncContainer, cors: CORSConfig | None = None) -> None:
         self.app = app
         self.container = container
+        self.cors = cors
         self.parts: tuple[ApiKeyCache, Reads, Settings] | None = None
         # Resources whose rows every key may read (no read-key filter), by the path before the id.
         self.prefixes: dict[str, Resource] = {
@@ -70,7 +72,6 @@ class RowShortcut:
         self, scope: HTTPScope, receive: Receive, send: Send, resource: Resource, row_id: int
     ) -> bool:
         """Answer and return True, or return False (having sent nothing) for Litestar to answer."""
-        started = time.perf_counter()
         key, reads, settings = await self.key_of(scope)
         if key is None:
             return False
@@ -82,8 +83,7 @@ class RowShortcut:
             response = one_row_response(row, accept, tag, resource.version, max_age)
         except (QueAccountError, ApiError, psycopg.Error):
             return False
-        await response(scope, receive, send)
-        note(scope, response.status_code, started, key.name)
+        await self.send(scope, receive, send, response, key)
         return True
 
     async def key_of(self, scope: HTTPScope) -> tuple[ApiKey | None, Reads, Settings]:
@@ -98,7 +98,6 @@ class RowShortcut:
 
     async def answer_list(self, scope: HTTPScope, receive: Receive, send: Send, resource: Resource) -> bool:
         """A list answered by `sidecar.reads.read`, as its route does; False (nothing sent) otherwise."""
-        started = time.perf_counter()
         key, reads, settings = await self.key_of(scope)
         if key is None:
             return False
@@ -107,6 +106,12 @@ class RowShortcut:
             response = await read(Request(scope), resource.repository, reads, settings, always)
         except (QueAccountError, ApiError, GrammarError, psycopg.Error):
             return False
-        await response(scope, receive, send)
-        note(scope, response.status_code, started, key.name)
+        await self.send(scope, receive, send, response, key)
         return True
+
+    async def send(
+        self, scope: HTTPScope, receive: Receive, send: Send, response: ASGIResponse, key: ApiKey
+    ) -> None:
+        origin = next((v.decode("latin-1") for n, v in scope["headers"] if n == b"origin"), "")
+        scope.setdefault("state", {})["api_key"] = key  # the access log names it
+        await response(scope, receive, with_cors(send, self.cors, origin))

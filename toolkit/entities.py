@@ -13,11 +13,35 @@ from toolkit.models.enums import AccountStatus, KeyScope, Plan, TransactionKind
 
 # Lengths and formats are the services' rules (services/account_rules.py), checked after normalising
 # (" de " is DE) and worded as every other path words them, so they are described here, not enforced.
-Email = Annotated[str, Meta(description="an email address of at most 320 characters; stored lower-case")]
-Name = Annotated[str, Meta(description="1 to 200 characters, no control or invisible characters")]
-Country = Annotated[str, Meta(description="ISO 3166-1 alpha-2, e.g. DE")]
-Currency = Annotated[str, Meta(description="ISO 4217, e.g. EUR")]
-Money = Annotated[Decimal, Meta(description='exact amount with at most 2 decimals, e.g. "12.50"')]
+# The examples are what the OpenAPI document shows.
+Email = Annotated[
+    str,
+    Meta(
+        description="an email address of at most 320 characters; stored lower-case",
+        examples=["ada@example.com"],
+    ),
+]
+Name = Annotated[
+    str,
+    Meta(description="1 to 200 characters, no control or invisible characters", examples=["Ada Lovelace"]),
+]
+Country = Annotated[str, Meta(description="ISO 3166-1 alpha-2, e.g. DE", examples=["DE"])]
+Currency = Annotated[str, Meta(description="ISO 4217, e.g. EUR", examples=["EUR"])]
+Money = Annotated[
+    Decimal, Meta(description='exact amount with at most 2 decimals, e.g. "12.50"', examples=["12.50"])
+]
+Balance = Annotated[
+    Decimal,
+    Meta(
+        description="exact, in the account's currency; moved only by posting transactions",
+        examples=["1250.00"],
+    ),
+]
+Id = Annotated[int, Meta(examples=[42])]
+AccountId = Annotated[int, Meta(description="an account id (at least 1)", examples=[42])]
+Version = Annotated[int, Meta(description="raised by one on every change; the ETag", examples=[3])]
+Moment = Annotated[datetime, Meta(description="ISO 8601, UTC", examples=["2025-03-14T09:26:53.589793Z"])]
+Text = Annotated[str, Meta(examples=["March invoice"])]
 
 
 class Entity(Struct, kw_only=True):
@@ -37,17 +61,17 @@ class Entity(Struct, kw_only=True):
 
 
 class Account(Entity, kw_only=True):
-    id: int
-    email: str
-    full_name: str
+    id: Id
+    email: Email
+    full_name: Name
     status: AccountStatus
     plan: Plan
-    country: str
-    currency: str
-    balance: Decimal
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    country: Country
+    currency: Currency
+    balance: Balance
+    created_at: Moment
+    updated_at: Moment
+    version: Version
 
 
 class AccountCreate(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -69,21 +93,21 @@ class AccountUpdate(Struct, kw_only=True, forbid_unknown_fields=True, omit_defau
 
 
 class Transaction(Entity, kw_only=True):
-    id: int
-    account_id: int
+    id: Id
+    account_id: AccountId
     kind: TransactionKind
-    amount: Decimal
-    description: str | None
-    occurred_at: datetime
-    created_at: datetime
+    amount: Money
+    description: Text | None
+    occurred_at: Moment
+    created_at: Moment
 
 
 class TransactionCreate(Struct, kw_only=True, forbid_unknown_fields=True):
-    account_id: Annotated[int, Meta(description="an account id (at least 1)")]
+    account_id: AccountId
     kind: TransactionKind
     amount: Money
-    description: str | None = None
-    occurred_at: datetime | None = None
+    description: Text | None = None
+    occurred_at: Moment | None = None
 
 
 class TransactionUpdate(Struct, kw_only=True):
@@ -91,14 +115,16 @@ class TransactionUpdate(Struct, kw_only=True):
 
 
 class AuditEntry(Entity, kw_only=True):
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: int
-    changes: dict[str, Any]
-    last_entity_id: int | None = None
+    id: Id
+    at: Moment
+    actor: Annotated[
+        str, Meta(description="who changed it: the API key's or the notebook's name", examples=["writer"])
+    ]
+    action: Annotated[str, Meta(examples=["update"])]
+    entity: Annotated[str, Meta(description="the resource's singular", examples=["account"])]
+    entity_id: Id
+    changes: Annotated[dict[str, Any], Meta(examples=[{"plan": {"old": "free", "new": "pro"}}])]
+    last_entity_id: Id | None = None
     """Set on a bulk load only: the load created `entity_id` .. `last_entity_id`."""
 
 
@@ -109,11 +135,11 @@ class AuditUpdate(Struct, kw_only=True):
 class ApiKey(Entity, kw_only=True):
     """An API key as people see it: never its secret, nor the secret's hash."""
 
-    id: int
-    name: str
+    id: Id
+    name: Annotated[str, Meta(examples=["grafana"])]
     scope: KeyScope
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Moment
+    revoked_at: Moment | None
 
 
 class ApiKeyUpdate(Struct, kw_only=True):

@@ -57,6 +57,12 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def origins(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Browser origins from a comma-separated list (`https://grafana.example.com,http://localhost:3000`)."""
+    parts = value.split(",") if isinstance(value, str) else value
+    return tuple(part.strip().rstrip("/") for part in parts if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable. Build it with `Settings.load()`; it never reads the environment by itself."""
@@ -73,6 +79,7 @@ class Settings:
     pool_pre_ping: bool = False
     api_key_pepper: str = field(default="", repr=False)
     api_key_cache_s: float = 5.0
+    cors_origins: tuple[str, ...] = ()
     cache_max_age_s: int = 0
     compress_min_bytes: int = 500
 
@@ -115,6 +122,8 @@ class Settings:
                 converted[name] = int(value)
             elif name in ("connect_timeout_s", "api_key_cache_s"):
                 converted[name] = float(value)
+            elif name == "cors_origins":
+                converted[name] = origins(value)
             elif name == "pool_pre_ping":
                 converted[name] = (
                     value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")

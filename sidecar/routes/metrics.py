@@ -2,50 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
-from sidecar.grammar import GrammarError, parse_read
-from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, responses
-from sidecar.query import conditions
+from sidecar.grammar import GrammarError, ReadQuery, parse_read
+from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, metrics_operation, responses
+from sidecar.query import Repository, UnknownColumn, column, conditions
 from sidecar.reads import next_link, page_size
 from sidecar.responses import rows_response, wanted
+from sidecar.times import asked, bucket_of, moment, zone
 from toolkit.db import UnitOfWork
-from toolkit.repositories import AccountRepository
+from toolkit.repositories import AccountRepository, TransactionRepository
 from toolkit.services import MetricsService
 from toolkit.settings import Settings
 
 TAGS = ["metrics"]
-FROM = QueryParameter(name="from", description="first bucket: an ISO date or timestamp (UTC unless it says)")
-TO = QueryParameter(name="to", description="last bucket, included: an ISO date or timestamp")
+FROM = QueryParameter(
+    name="from", description="first bucket: ISO date or timestamp (in tz unless it says), or epoch s or ms"
+)
+TO = QueryParameter(name="to", description="last bucket, included: as from, e.g. ${__to} from Grafana")
+TZ = QueryParameter(
+    description="IANA zone whose hours, days, weeks and months the buckets are; UTC if absent"
+)
+BUCKET = QueryParameter(description="hour, day, week or month")
 LIMIT = QueryParameter(description="groups per page (at most QUEACCOUNT_MAX_PAGE_SIZE, the default)")
 OFFSET = QueryParameter(description="groups to skip")
 
 
-def moment(name: str, raw: str | None) -> datetime | None:
-    """A `from`/`to` value: an ISO date or timestamp (UTC when it names no zone)."""
-    if raw is None or raw == "":
-        return None
-    try:
-        return datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
-    except ValueError:
-        raise GrammarError(f"{name}={raw}: expected an ISO date or timestamp, e.g. 2025-01-31") from None
-
-
-def only(request: Request[Any, Any, Any], *known: str) -> None:
-    """Refuse a query parameter the route does not take: a misspelt one would otherwise be ignored."""
-    unknown = sorted(set(request.query_params) - set(known))
+def series_read(request: Request[Any, Any, Any], repository: Repository, *known: str) -> ReadQuery:
+    """The filters of a series route, its own parameters (`known`) kept aside. Any other name that is not a
+    column is refused: a misspelt parameter would otherwise be ignored, and select, order, limit and offset
+    mean nothing to a series, which answers every bucket from `from` to `to`."""
+    columns = list(repository.model_table().c.keys())
+    unknown = sorted(set(request.query_params) - set(known) - set(columns))
     if unknown:
         raise GrammarError(
             f"{request.url.path} takes no parameter {unknown[0]!r}",
-            hint=f"its parameters: {', '.join(known)}",
+            hint=f"its parameters: {', '.join(known)}, and filters on {', '.join(columns)}",
         )
+    return parse_read(request.query_params.multi_items(), extra=known)
 
 
 def answer(
@@ -62,6 +62,7 @@ def answer(
     tags=TAGS,
     summary="Account count and total balance per group",
     responses=responses(200, list[AccountGroup], *READ),
+    operation_class=metrics_operation("accounts", paging=True),
 )
 @inject
 async def account_metrics(
@@ -84,6 +85,11 @@ async def account_metrics(
             hint="its parameters: group_by, limit, offset and filters",
         )
     groups = [g for g in (group_by or "").split(",") if g]
+    for name in groups:
+        try:
+            column(AccountRepository, name)
+        except UnknownColumn as error:
+            raise UnknownColumn(f"group_by={group_by}: {error.message}") from None
     headers: dict[str, str] = {}
     most = page_size(query.limit, settings, headers)
     await uow.limit_statement_time(settings.statement_timeout_ms)
@@ -97,8 +103,9 @@ async def account_metrics(
 @get(
     "/v1/metrics/signups",
     tags=TAGS,
-    summary="New accounts per day, week or month",
+    summary="New accounts per hour, day, week or month",
     responses=responses(200, list[SignupBucket], *READ),
+    operation_class=metrics_operation("accounts"),
 )
 @inject
 async def signup_metrics(
@@ -106,14 +113,21 @@ async def signup_metrics(
     metrics: Injected[MetricsService],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
-    bucket: FromQuery[str] = "day",
+    bucket: Annotated[str, BUCKET] = "day",
     start: Annotated[str | None, FROM] = None,
     end: Annotated[str | None, TO] = None,
+    tz: Annotated[str | None, TZ] = None,
 ) -> ASGIResponse:
-    """`bucket=day|week|month&from=2025-01-01&to=2025-01-31`; every bucket is present, empty ones as 0."""
-    only(request, "bucket", "from", "to")
+    """`bucket=hour|day|week|month&from=2025-01-01&to=2025-01-31&tz=Europe/Berlin` and any filter on the
+    accounts (e.g. `plan=eq.pro`); every bucket is present, empty ones as 0, its start with tz's offset."""
+    read = series_read(request, AccountRepository, "bucket", "from", "to", "tz")
+    where, local = conditions(AccountRepository, read), zone(tz)
+    first, last = moment("from", start, local), moment("to", end, local)
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.signups(bucket, moment("from", start), moment("to", end), settings.max_page_size)
+    with asked():
+        rows = await metrics.signups(
+            bucket_of(bucket), first, last, settings.max_page_size, tz=local.key, where=where
+        )
     return answer(request, rows, ["bucket", "signups"])
 
 
@@ -122,6 +136,7 @@ async def signup_metrics(
     tags=TAGS,
     summary="Posting count and sum per bucket (and kind)",
     responses=responses(200, list[TransactionBucket], *READ),
+    operation_class=metrics_operation("transactions"),
 )
 @inject
 async def transaction_metrics(
@@ -129,22 +144,27 @@ async def transaction_metrics(
     metrics: Injected[MetricsService],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
-    bucket: FromQuery[str] = "day",
+    bucket: Annotated[str, BUCKET] = "day",
     group_by: Annotated[
         str | None, QueryParameter(description="kind: one series per kind of posting")
     ] = None,
     start: Annotated[str | None, FROM] = None,
     end: Annotated[str | None, TO] = None,
+    tz: Annotated[str | None, TZ] = None,
 ) -> ASGIResponse:
-    """`bucket=day|week|month&group_by=kind&from=...&to=...`."""
-    only(request, "bucket", "group_by", "from", "to")
+    """`bucket=hour|day|week|month&group_by=kind&from=...&to=...&tz=...` and any filter on the postings
+    (e.g. `account_id=eq.42`)."""
+    read = series_read(request, TransactionRepository, "bucket", "group_by", "from", "to", "tz")
     if group_by not in (None, "", "kind"):
-        raise GrammarError(f"group_by={group_by}: transactions can be grouped by kind only")
+        raise GrammarError(f"group_by={group_by}: not one of kind (transactions are grouped by kind only)")
     by_kind = group_by == "kind"
+    where, local = conditions(TransactionRepository, read), zone(tz)
+    first, last = moment("from", start, local), moment("to", end, local)
     await uow.limit_statement_time(settings.statement_timeout_ms)
-    rows = await metrics.transactions_per(
-        bucket, moment("from", start), moment("to", end), by_kind=by_kind, most=settings.max_page_size
-    )
+    with asked():
+        rows = await metrics.transactions_per(
+            bucket_of(bucket), first, last, by_kind, settings.max_page_size, tz=local.key, where=where
+        )
     return answer(request, rows, ["bucket", *(["kind"] if by_kind else []), "count", "total"])
 
 

@@ -16,11 +16,14 @@ from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
+from sidecar import documented as d
 from sidecar.grammar import Filter
 from sidecar.openapi import READ, responses
+from sidecar.read_params import listed
 from sidecar.reads import read
 from sidecar.responses import one_row_response
-from sidecar.routes.writes import changing, closing, creating, deleting
+from sidecar.routes.patches import changing
+from sidecar.routes.writes import closing, creating, deleting
 from toolkit.entities import ApiKey
 from toolkit.errors import NotFound
 from toolkit.models.enums import KeyScope
@@ -65,6 +68,7 @@ def listing(resource: Resource, base: str) -> HTTPRouteHandler:
         tags=[resource.path],
         summary=f"List {resource.path} (PostgREST grammar)",
         responses=responses(200, list[entity], *READ, 406),  # type: ignore[valid-type]
+        operation_class=d.documented(listed(resource)),
     )
     @inject
     async def list_rows(
@@ -86,7 +90,8 @@ def one_row(resource: Resource, item: str, key: str) -> HTTPRouteHandler:
         item,
         tags=[resource.path],
         summary=f"One {resource.name}" + (", with its version as ETag" if version else ""),
-        responses=responses(200, resource.entity, *READ, 404),
+        responses=responses(200, resource.entity, *READ, 404, 406),
+        operation_class=d.documented(d.one_row(version is not None)),
     )
     @inject
     async def get_row(

@@ -14,6 +14,7 @@ import httpx
 
 from tests.e2e.test_serve import free_port
 
+DASHBOARD = re.compile(r"Live dashboard at (?P<url>http://\S+/dashboard) ")
 CURL = re.compile(r"curl -H 'Authorization: Bearer (?P<secret>[^']+)' '(?P<url>[^']+)'")
 
 
@@ -32,6 +33,11 @@ def test_the_printed_curl_line_answers_as_soon_as_it_is_printed(make_database):
             assert printed is not None, "the demo never printed its curl line"
             # No retry: the line is printed only once the port answers.
             answer = httpx.get(printed["url"], headers={"Authorization": f"Bearer {printed['secret']}"})
+            output.seek(0)
+            dashboard = DASHBOARD.search(output.read())
+            assert dashboard is not None, "the demo never printed the dashboard's address"
+            page = httpx.get(dashboard["url"])
+            assert page.status_code == 200 and "<title>QueAccount dashboard</title>" in page.text
             assert answer.status_code == 200
             accounts = answer.json()
             assert 0 < len(accounts) <= 5 and {a["plan"] for a in accounts} == {"pro"}

@@ -31,6 +31,8 @@ COLUMNS = {
     "/v1/transactions": ["id", "account_id", "kind", "amount", "description", "occurred_at"],
     "/v1/audit": ["id", "at", "actor", "entity", "entity_id", "last_entity_id", "changes"],
     "/v1/metrics/accounts": ["id", "email", "status", "balance", "created_at", "country"],
+    "/v1/metrics/signups": ["id", "plan", "balance", "created_at", "from", "to", "tz", "bucket"],
+    "/v1/metrics/transactions": ["account_id", "kind", "amount", "occurred_at", "from", "to", "tz", "bucket"],
 }
 OPERATORS = ["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is", "not.eq", "not.is"]
 

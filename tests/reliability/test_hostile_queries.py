@@ -28,7 +28,9 @@ ROUTES = [
 ]
 COLUMNS = ["id", "email", "status", "plan", "balance", "created_at", "account_id", "amount", "kind", "actor"]
 NAMES = st.one_of(
-    st.sampled_from([*COLUMNS, "select", "order", "limit", "offset", "group_by", "bucket", "from", "to"]),
+    st.sampled_from(
+        [*COLUMNS, "select", "order", "limit", "offset", "group_by", "bucket", "from", "to", "tz"]
+    ),
     st.text(min_size=1, max_size=12),
 )
 OPS = st.sampled_from(
@@ -183,6 +185,17 @@ HOSTILE_READS = [
     ("/v1/accounts", "limit=\u0661"),
     ("/v1/accounts", "offset=\u00b2"),
     ("/v1/metrics/accounts", "id=eq.\u0661"),
+    # times: epochs past the year 9999, zones that are paths or not zones, ranges past what datetime holds
+    ("/v1/accounts", "created_at=gte.9999999999999999"),
+    ("/v1/transactions", "occurred_at=lt.-99999999999999999999"),
+    ("/v1/metrics/signups", "from=99999999999999999999"),
+    ("/v1/metrics/signups", "to=1e99"),
+    ("/v1/metrics/transactions", "from=\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660"),
+    ("/v1/metrics/transactions", "tz=../../../etc/passwd"),
+    ("/v1/metrics/transactions", "tz=Europe/Berlin\x00"),
+    ("/v1/metrics/signups", "tz=localtime"),
+    ("/v1/metrics/transactions", "account_id=eq.\u0661"),
+    ("/v1/metrics/signups", "created_at=gt.abc"),
 ]
 
 

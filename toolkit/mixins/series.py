@@ -1,46 +1,45 @@
-"""Time series for dashboards: count and sum per UTC day, week or month, every bucket present (0 if empty)."""
+"""Time series for dashboards: count and sum per bucket between given boundaries.
+
+The boundaries come from Python's zoneinfo (`toolkit.times.buckets`): local midnights, so a day in which the
+clocks change is one bucket of 23 or 25 hours; the database only counts, `width_bucket` placing each row.
+"""
 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    Numeric,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+)
 
 from toolkit.mixins.crud import CRUDMixin, E, M, U
 
-# Buckets are UTC calendar days/weeks/months; generate_series fills the gaps so charts show zeros.
-SERIES = """
-with p as (
-    select cast(:bucket as text) as unit, cast('1 ' || :bucket as interval) as step,
-           date_trunc(:bucket, cast(:start as timestamptz) at time zone 'UTC') as lo,
-           date_trunc(:bucket, cast(:end as timestamptz) at time zone 'UTC') as hi
-), agg as (
-    select date_trunc(p.unit, t.{time} at time zone 'UTC') as bucket, {group} as grp,
-           count(*) as count, coalesce(sum({value}), 0) as total
-    from {table} t, p
-    where (p.lo is null or t.{time} >= p.lo at time zone 'UTC')
-      and (p.hi is null or t.{time} < (p.hi + p.step) at time zone 'UTC')
-    group by 1, 2
-), series as (
-    select generate_series(coalesce(p.lo, (select min(bucket) from agg)),
-                           coalesce(p.hi, (select max(bucket) from agg)), p.step) as bucket
-    from p
-), groups as (
-    select unnest(cast(:groups as text[])) as grp
-)
-select s.bucket at time zone 'UTC' as bucket, g.grp,
-       coalesce(a.count, 0) as count, cast(coalesce(a.total, 0) as numeric(14, 2)) as total
-from series s cross join groups g
-left join agg a on a.bucket = s.bucket and a.grp is not distinct from g.grp
-order by s.bucket, g.grp
-limit :most
-"""
+INSTANTS = ARRAY(DateTime(timezone=True))
 
 
 class SeriesQueries(CRUDMixin[M, E, U]):
-    """`series()`: for repositories whose rows are events in time (signups, postings)."""
+    """`series()` and `span()`: for repositories whose rows are events in time (signups, postings)."""
+
+    async def span(
+        self, time: str, where: Iterable[ColumnElement[bool]] = ()
+    ) -> tuple[datetime | None, datetime | None]:
+        """The first and last `time` of the rows matching `where` (None, None when there are none)."""
+        col = self.column(time)
+        first, last = (await self.session.execute(select(func.min(col), func.max(col)).where(*where))).one()
+        return first, last
 
     async def series(
         self,
@@ -48,20 +47,25 @@ class SeriesQueries(CRUDMixin[M, E, U]):
         time: str,
         value: str | None,
         group: str | None,
-        groups: builtins.list[str],
-        bucket: str,
-        start: datetime | None,
-        end: datetime | None,
-        most: int,
+        bounds: builtins.list[datetime],
+        where: Iterable[ColumnElement[bool]] = (),
     ) -> builtins.list[dict[str, Any]]:
-        """Rows of (bucket, grp, count, total) from `start` to `end` (default: the data's span): `value`'s
-        sum per bucket (None: count only), per value of the `group` column when given (its `groups`)."""
-        sql = SERIES.format(
-            time=self.column(time).name,
-            value=f"t.{self.column(value).name}" if value else "0",
-            table=self.table.name,
-            group=f"cast(t.{self.column(group).name} as text)" if group else "cast(null as text)",
+        """Rows of (bucket, grp, count, total) for the non-empty buckets: `bucket` is 1 for the rows from
+        `bounds[0]` up to `bounds[1]` (excluded), and so on; `value`'s sum per bucket (None: 0), per value of
+        the `group` column when given."""
+        col = self.column(time)
+        thresholds = cast(bindparam("bounds", bounds, type_=INSTANTS), INSTANTS)
+        bucket = func.width_bucket(col, thresholds).label("bucket")
+        grp = (cast(self.column(group), Text) if group else cast(null(), Text)).label("grp")
+        total = func.sum(self.column(value)) if value else literal(0)
+        query = (
+            select(
+                bucket,
+                grp,
+                func.count().label("count"),
+                cast(func.coalesce(total, 0), Numeric(14, 2)).label("total"),
+            )
+            .where(*where, col >= bounds[0], col < bounds[-1])
+            .group_by(bucket, grp)
         )
-        every: builtins.list[str | None] = [*groups] or [None]  # no grouping: one series, its group NULL
-        params = {"bucket": bucket, "start": start, "end": end, "groups": every, "most": most}
-        return [dict(row._mapping) for row in await self.session.execute(text(sql), params)]
+        return [dict(row._mapping) for row in await self.session.execute(query)]

@@ -109,11 +109,13 @@ async def delete_row(
     return before
 
 
-def refuse_read_only(resource: Resource, values: dict[str, Any], reason: str = "read-only") -> None:
+def refuse_read_only(resource: Resource, values: dict[str, Any], reason: str | None = None) -> None:
+    """Refuse a change naming the id or a read-only column, saying why when the service knows."""
     fixed = ("id", *resource.spec.read_only)
     bad = [k for k in values if k in fixed]
     if bad:
-        raise ReadOnlyField(f"{', '.join(bad)} cannot be changed directly ({reason})")
+        said = f"{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} read-only"
+        raise ReadOnlyField(f"{said}: {reason}" if reason else said)
 
 
 def created_fields(entity: Entity) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from litestar.routes import HTTPRoute
 from tests.integration.http.conftest import make_key
 from toolkit.services import ApiKeyService
 
-OPEN_PATHS = re.compile(r"^/(health/(live|ready)|schema(/.*)?)$")
+OPEN_PATHS = re.compile(r"^/(health/(live|ready)|schema(/.*)?|static/.*|dashboard)$")
 
 
 def every_route(app):
