@@ -18,9 +18,11 @@ from sidecar.access_log import AccessLogMiddleware
 from sidecar.assets import static_files
 from sidecar.auth import OPEN, require_api_key
 from sidecar.body import JsonRequest, require_json
+from sidecar.compression import compressed
 from sidecar.cors import cors_config
 from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
+from sidecar.head import answering_head
 from sidecar.routes import dashboard, health, metrics
 from sidecar.routes.resources import every_resource
 from sidecar.shortcut import RowShortcut
@@ -97,8 +99,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[settle_memory],
         on_shutdown=[close_container],
     )
-    shortcut = RowShortcut(app.asgi_handler, container, cors)
-    app.asgi_handler = bounded(AccessLogMiddleware(shortcut), request_budget_s(settings))
+    shortcut = compressed(RowShortcut(app.asgi_handler, container, cors), settings.compress_min_bytes)
+    app.asgi_handler = bounded(AccessLogMiddleware(answering_head(shortcut)), request_budget_s(settings))
     return app
 
 

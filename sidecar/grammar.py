@@ -1,8 +1,6 @@
 """The PostgREST read grammar, parsed into plain values (no SQL here, no column checks: see `sidecar.query`).
 
->>> parse_filter("status", "not.in.(closed,suspended)")
-Filter(column='status', operator='in', value=('closed', 'suspended'), negated=True)
-"""
+One filter is `sidecar.filters`, a logical tree `sidecar.logic`; this module reads a request's parameters."""
 
 from __future__ import annotations
 
@@ -11,26 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is")
-IS_VALUES = ("null", "true", "false")
-RESERVED = frozenset({"select", "order", "limit", "offset"})
+from sidecar.filters import RESERVED, Filter, GrammarError, parse_filter, parse_list
+from sidecar.logic import NAMES, Group, parse_group
+
 MAX_BIGINT = 2**63 - 1
 
-
-class GrammarError(ValueError):
-    """A query parameter or header that does not follow the grammar; `message` says which and why."""
-
-    def __init__(self, message: str, details: str | None = None, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.details, self.hint = message, details, hint
-
-
-@dataclass(frozen=True)
-class Filter:
-    column: str
-    operator: str
-    value: str | tuple[str, ...]
-    negated: bool = False
+__all__ = ["RESERVED", "Filter", "GrammarError", "Group", "parse_filter", "parse_list"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +26,7 @@ class Order:
 
 @dataclass(frozen=True)
 class ReadQuery:
-    """One read: filters ANDed together, the columns to return, the order and the page."""
+    """One read: filters and trees ANDed together, the columns to return, the order and the page."""
 
     filters: tuple[Filter, ...] = ()
     select: tuple[str, ...] | None = None
@@ -50,51 +34,12 @@ class ReadQuery:
     limit: int | None = None
     offset: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    groups: tuple[Group, ...] = ()
 
-
-def parse_filter(column: str, raw: str) -> Filter:
-    """`column=op.value`, optionally `not.op.value`."""
-    negated = raw.startswith("not.")
-    rest = raw.removeprefix("not.")
-    operator, dot, value = rest.partition(".")
-    if not dot or operator not in OPERATORS:
-        problem = (
-            f"no operator: did you mean {column}=eq.{raw}?" if not dot else f"unknown operator {operator!r}"
-        )
-        raise GrammarError(
-            f"{column}={raw}: {problem}",
-            details=f"parameters other than {', '.join(sorted(RESERVED))} filter the column they name: "
-            f"{column}=[not.]OPERATOR.VALUE",
-            hint=f"operators: {', '.join(OPERATORS)}",
-        )
-    if operator == "in":
-        return Filter(column, operator, parse_list(column, value), negated)
-    if operator == "is" and value not in IS_VALUES:
-        raise GrammarError(f"{column}=is.{value}: is takes null, true or false")
-    if operator in ("like", "ilike"):
-        value = value.replace("*", "%")
-    return Filter(column, operator, value, negated)
-
-
-def parse_list(column: str, raw: str) -> tuple[str, ...]:
-    """`(a,b,"c,d")`: the values of an `in` filter; double quotes keep commas inside a value."""
-    if not (raw.startswith("(") and raw.endswith(")")):
-        raise GrammarError(f"{column}=in.{raw}: the list must be in parentheses, e.g. in.(a,b)")
-    items: list[str] = []
-    current, quoted, was_quoted = "", False, False
-    for char in raw[1:-1]:
-        if char == '"':
-            quoted, was_quoted = not quoted, True
-        elif char == "," and not quoted:
-            items.append(current)
-            current, was_quoted = "", False
-        else:
-            current += char
-    if quoted:
-        raise GrammarError(f"{column}=in.{raw}: a double quote is not closed")
-    if current or was_quoted or items:
-        items.append(current)
-    return tuple(items)
+    @property
+    def terms(self) -> tuple[Filter | Group, ...]:
+        """The filters and the trees, all ANDed."""
+        return (*self.filters, *self.groups)
 
 
 def parse_order(raw: str) -> tuple[Order, ...]:
@@ -169,6 +114,7 @@ def parse_read(
     limit: int | None = None
     offset = 0
     extras: dict[str, str] = {}
+    groups: list[Group] = []
     if range_header:
         offset, limit = parse_range(range_header)
     for name, raw in params:
@@ -181,8 +127,10 @@ def parse_read(
             limit = parse_count(name, raw)
         elif name == "offset":
             offset = parse_count(name, raw)
+        elif name in NAMES:
+            groups.append(parse_group(name, raw))
         elif name in kept:
             extras[name] = raw
         else:
             filters.append(parse_filter(name, raw))
-    return ReadQuery(tuple(filters), select, order, limit, offset, extras)
+    return ReadQuery(tuple(filters), select, order, limit, offset, extras, tuple(groups))

@@ -9,9 +9,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, not_
+from sqlalchemy import ColumnElement, and_, false, not_, or_
 
-from sidecar.grammar import Filter, GrammarError, Order, ReadQuery
+from sidecar.grammar import Filter, GrammarError, Group, Order, ReadQuery
 from toolkit.errors import ValidationFailed
 from toolkit.frames.decimals import DECIMAL
 from toolkit.mixins.crud import CRUDMixin
@@ -119,9 +119,20 @@ def condition(repository: Repository, item: Filter, given: list[Any]) -> ColumnE
     return not_(cond) if item.negated else cond
 
 
+def tree(
+    repository: Repository, item: Filter | Group, given: Callable[[Filter], list[Any]]
+) -> ColumnElement[bool]:
+    """A filter or a logical tree as SQL, each filter with `given(filter)` in place of its values."""
+    if isinstance(item, Filter):
+        return condition(repository, item, given(item))
+    parts = [tree(repository, member, given) for member in item.members]
+    joined = and_(*parts) if item.kind == "and" else or_(*parts)
+    return not_(joined) if item.negated else joined
+
+
 def conditions(repository: Repository, read: ReadQuery) -> list[ColumnElement[bool]]:
-    """Every filter of the read with its values, ANDed by the caller."""
-    return [condition(repository, f, values(repository, f)) for f in read.filters]
+    """Every filter and tree of the read with its values, ANDed by the caller."""
+    return [tree(repository, f, lambda leaf: values(repository, leaf)) for f in read.terms]
 
 
 def ordering(repository: Repository, orders: tuple[Order, ...]) -> list[ColumnElement[Any]] | None:

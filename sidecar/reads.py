@@ -6,14 +6,15 @@ import enum
 from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.response.base import ASGIResponse
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam
 
-from sidecar.grammar import Filter, ReadQuery, parse_read
-from sidecar.query import Repository, column, condition, is_keyset, ordering, selected, values
+from sidecar import caching, counting, projection
+from sidecar.grammar import Filter, Group, ReadQuery, parse_read
+from sidecar.logic import leaves
+from sidecar.query import Repository, column, is_keyset, tree, values
 from sidecar.responses import OBJECT, rows_response, wanted
 from toolkit.reads import Reads
 from toolkit.settings import Settings
@@ -33,26 +34,32 @@ def page_size(asked: int | None, settings: Settings, headers: dict[str, str]) ->
 
 def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int | None) -> str:
     """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id and given the last id, else the
-    next offset."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
+    next offset. The request's other parameters are kept as it sent them."""
+    kept = [p for p in request.scope["query_string"].decode("latin-1").split("&") if p]
+    kept = [p for p in kept if p.partition("=")[0] not in ("limit", "offset")]
     if last_id is not None and is_keyset(read):
-        params = [(k, v) for k, v in params if not (k == "id" and v.startswith("gt."))]
-        params.append(("id", f"gt.{last_id}"))
+        kept = [p for p in kept if not p.startswith("id=gt.")] + [f"id=gt.{last_id}"]
     else:
-        params.append(("offset", str(read.offset + limit)))
-    params.append(("limit", str(limit)))
-    return f'<{request.url.path}?{urlencode(params, safe=".,()*")}>; rel="next"'
+        kept.append(f"offset={read.offset + limit}")
+    return f'<{request.scope["path"]}?{"&".join([*kept, f"limit={limit}"])}>; rel="next"'
+
+
+def leaf_shape(f: Filter) -> Hashable:
+    """A filter without its values: `is` and the length of an `in` list change the SQL, values do not."""
+    if f.operator in ("is", "in"):
+        return f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value
+    return f.column, f.operator, f.negated
+
+
+def tree_shape(item: Filter | Group) -> Hashable:
+    if isinstance(item, Filter):
+        return leaf_shape(item)
+    return item.kind, item.negated, tuple(tree_shape(m) for m in item.members)
 
 
 def shape(read: ReadQuery) -> tuple[Hashable, ...]:
-    """What a read's SQL depends on besides its values: filters without their values, columns, order."""
-    filters = tuple(
-        (f.column, f.operator, f.negated, len(f.value) if isinstance(f.value, tuple) else f.value)
-        if f.operator in ("is", "in")
-        else (f.column, f.operator, f.negated)
-        for f in read.filters
-    )
-    return filters, read.select, read.order
+    """What a read's SQL depends on besides its values: filters and trees without values, columns, order."""
+    return tuple(map(tree_shape, read.terms)), read.select, read.order
 
 
 def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Callable[[], list[Any]]]:
@@ -61,29 +68,17 @@ def bound(repository: Repository, read: ReadQuery) -> tuple[dict[str, Any], Call
     shape is first compiled."""
     params: dict[str, Any] = {}
     names: list[list[str]] = []
-    for item in read.filters:
+    for item in (*read.filters, *leaves(read.groups)):
         names.append([])
         for value in values(repository, item):
             names[-1].append(f"p{len(params)}")
             params[names[-1][-1]] = value.value if isinstance(value, enum.Enum) else value
 
     def where() -> list[Any]:
-        pairs = zip(read.filters, names, strict=True)
-        return [condition(repository, item, [bindparam(n) for n in named]) for item, named in pairs]
+        named = iter(names)
+        return [tree(repository, item, lambda _: [bindparam(n) for n in next(named)]) for item in read.terms]
 
     return params, where
-
-
-def page_query(
-    repository: Repository, columns: tuple[str, ...], where: list[Any], order: list[Any] | None
-) -> Select[Any]:
-    table = repository.model_table()
-    query = select(*(table.c[name] for name in columns)).where(*where).order_by(*(order or [table.c.id]))
-    return query.limit(bindparam("limit")).offset(bindparam("offset"))
-
-
-def count_query(repository: Repository, where: list[Any]) -> Select[Any]:
-    return select(func.count()).select_from(select(repository.model_table()).where(*where).subquery())
 
 
 async def read(
@@ -93,34 +88,41 @@ async def read(
     settings: Settings,
     always: tuple[Filter, ...] = (),
 ) -> ASGIResponse:
-    """Answer a GET on a collection: the rows, Content-Range, and Link rel=next when a page is full.
+    """Answer a GET on a collection: rows (or groups), Content-Range, and Link rel=next when a page is full.
 
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
-    One statement outside any transaction (two with `Prefer: count=exact`), under the statement timeout."""
+    One statement outside any transaction (two with `Prefer: count=...`), under the statement timeout; an
+    `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one."""
+    if "if-none-match" in request.headers:
+        tag = await caching.current_tag(request, reads, always)
+        if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+            return unchanged
     media = wanted(request)
     query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
     query = replace(query, filters=query.filters + always)
-    columns = selected(repository, query)
-    fetched = columns if "id" in columns else (*columns, "id")
+    found = projection.items(repository, query)
     params, where = bound(repository, query)
     for order_term in query.order:
         column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
+    if projection.aggregating(found):
+        projection.grouped_order(repository, found, query.order)
     headers: dict[str, str] = {}
     limit = page_size(query.limit, settings, headers)
     fetch = min(limit, 2) if media == OBJECT else limit
     key = (repository, shape(query))
     page = {"limit": fetch, "offset": query.offset}
-    found = await reads.rows(
-        (*key, "page"),
-        lambda: page_query(repository, fetched, where(), ordering(repository, query.order)),
-        params | page,
+    got, snapshot = await reads.rows_and_snapshot(
+        (*key, "page"), lambda: projection.page_query(repository, found, where(), query.order), params | page
     )
-    rows = [dict(zip(columns, row, strict=False)) for row in found]  # not the id fetched only for Link
-    total = None
-    if "count=exact" in request.headers.get("prefer", ""):
-        total = await reads.value((*key, "count"), lambda: count_query(repository, where()), params)
+    columns = [item.key for item in found]
+    rows = [dict(zip(columns, row, strict=False)) for row in got]  # not the id fetched only for Link
+    unpaged = lambda: projection.unpaged(repository, found, where())  # noqa: E731
+    kind = counting.asked(request)
+    total = await counting.total(kind, reads, key, unpaged, params, settings.max_page_size)
     headers["Content-Range"] = content_range(query.offset, len(rows), total)
-    more = total is None or query.offset + len(rows) < total
+    headers.update(caching.headers(caching.tag_for(request, snapshot, always), settings))
+    more = kind != "exact" or total is None or query.offset + len(rows) < total
     if media != OBJECT and rows and len(rows) == limit and more:
-        headers["Link"] = next_link(request, query, limit, found[-1][fetched.index("id")])
+        last_id = None if projection.aggregating(found) else got[-1][-1]
+        headers["Link"] = next_link(request, query, limit, last_id)
     return rows_response(rows, columns, media, headers=headers)

@@ -105,15 +105,16 @@ def rows_response(
 
 
 def one_row_response(
-    row: Row, accept: str, if_none_match: str, version: str | None = "version"
+    row: Row, accept: str, if_none_match: str, version: str | None = "version", max_age: int = 0
 ) -> ASGIResponse:
     """One row as an object (or CSV); with a `version` column, its value is the ETag, and `If-None-Match`
-    naming that ETag answers 304."""
+    naming that ETag answers 304. Cache-Control lets a client keep it `max_age` seconds."""
     media = media_for(accept)
     media = OBJECT if media == JSON else media
+    headers = {"Cache-Control": f"private, max-age={max_age}"}
     if version is None:
-        return rows_response([row], list(row), media)
-    tag = etag(row[version])
+        return rows_response([row], list(row), media, headers=headers)
+    headers["ETag"] = tag = etag(row[version])
     if tag in if_none_match:
-        return ASGIResponse(status_code=304, headers={"ETag": tag})
-    return rows_response([row], list(row), media, headers={"ETag": tag})
+        return ASGIResponse(status_code=304, headers=headers)
+    return rows_response([row], list(row), media, headers=headers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import CompoundSelect, Select, Text, bindparam, cast, func, null, select, union_all
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 Compiled = tuple[str, list[str]]
 Row = tuple[Any, ...]
+Query = Select[Any] | CompoundSelect[Any]
+SNAPSHOT = "select pg_current_snapshot()::text"
 MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
 _COMPILED: dict[Hashable, Compiled] = {}
 
 
-def compiled(database: Database, key: Hashable, build: Callable[[], Select[Any]]) -> Compiled:
+def compiled(database: Database, key: Hashable, build: Callable[[], Query]) -> Compiled:
     """`build()` compiled for the driver, once per `key`: (SQL with %(name)s parameters, column names)."""
     found = _COMPILED.get(key)
     if found is None:
@@ -39,12 +41,20 @@ def compiled(database: Database, key: Hashable, build: Callable[[], Select[Any]]
 async def fetch(
     database: Database,
     key: Hashable,
-    build: Callable[[], Select[Any]],
+    build: Callable[[], Query],
     params: Mapping[str, Any],
 ) -> tuple[list[str], list[Row]]:
     """The column names and rows of one read outside any transaction."""
     sql, names = compiled(database, key, build)
     return names, await database.read(sql, params)
+
+
+def with_snapshot(query: Select[Any]) -> CompoundSelect[Any]:
+    """A row of the statement's snapshot (and nulls) and `query`'s rows in their order, each led by a null:
+    one statement, so one snapshot. (Even a parallel plan keeps each part's rows in order.)"""
+    page = query.subquery("page")
+    head = select(cast(func.pg_current_snapshot(), Text).label("pg_snapshot"), *(null() for _ in page.c))
+    return union_all(head, select(null(), page))
 
 
 class Reads:
@@ -68,12 +78,29 @@ class Reads:
             raise NotFound(repository.name, id)
         return dict(zip(names, rows[0], strict=True))
 
-    async def rows(
-        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
-    ) -> list[Row]:
+    async def rows(self, key: Hashable, build: Callable[[], Query], params: Mapping[str, Any]) -> list[Row]:
         """Every row of `build()` (compiled once per `key`), as tuples in its column order."""
         return (await fetch(self.database, key, build, params))[1]
 
     async def value(self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]) -> Any:
         """The first column of the first row of `build()` (e.g. a count)."""
         return (await fetch(self.database, key, build, params))[1][0][0]
+
+    async def snapshot(self) -> str:
+        """The database snapshot now (`xmin:xmax:xip,...`): it changes whenever a write commits."""
+        return str((await self.database.read(SNAPSHOT, {}))[0][0])
+
+    async def rows_and_snapshot(
+        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
+    ) -> tuple[list[Row], str]:
+        """`rows()` and the snapshot they were read in, from one statement."""
+        found = await self.rows((key, "snapshot"), lambda: with_snapshot(build()), params)
+        return [row[1:] for row in found if row[0] is None], next(str(row[0]) for row in found if row[0])
+
+    async def planned_rows(
+        self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
+    ) -> int:
+        """The rows the planner expects `build()` to return (EXPLAIN: nothing is read)."""
+        sql, _ = compiled(self.database, key, build)
+        [[plan]] = await self.database.read("explain (format json) " + sql, params)
+        return int(plan[0]["Plan"]["Plan Rows"])

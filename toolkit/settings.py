@@ -80,6 +80,8 @@ class Settings:
     api_key_pepper: str = field(default="", repr=False)
     api_key_cache_s: float = 5.0
     cors_origins: tuple[str, ...] = ()
+    cache_max_age_s: int = 0
+    compress_min_bytes: int = 500
 
     @classmethod
     def load(
@@ -109,7 +111,14 @@ class Settings:
                 converted[name] = normalise_url(value)
             elif name == "home":
                 converted[name] = Path(value).expanduser()
-            elif name in ("max_page_size", "statement_timeout_ms", "pool_size", "max_write_rows"):
+            elif name in (
+                "max_page_size",
+                "statement_timeout_ms",
+                "pool_size",
+                "max_write_rows",
+                "cache_max_age_s",
+                "compress_min_bytes",
+            ):
                 converted[name] = int(value)
             elif name in ("connect_timeout_s", "api_key_cache_s"):
                 converted[name] = float(value)

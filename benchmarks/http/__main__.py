@@ -38,6 +38,27 @@ def requests(data: fixture.Fixture, limit: int) -> list[tuple[str, str, str]]:
     ]
 
 
+def etag_of(url: str, headers: dict[str, str]) -> str:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+        return str(response.headers["ETag"])
+
+
+def revalidations(
+    args: argparse.Namespace, url: str, auth: dict[str, str], label: str, full: list[Row]
+) -> list[Row]:
+    """The list polled with its current ETag (304s), each beside the sidecar answering it in full: in these
+    rows the "reference" columns are the full answer, so the ratio is the 304's speed-up."""
+    conditional = auth | {"If-None-Match": etag_of(url, auth)}
+    rows = []
+    for row in full:
+        print(f"{row.workers} worker(s), {label} revalidated, {row.connections} connections ...", flush=True)
+        best = best_of(args, url, row.connections, conditional)
+        rows.append(
+            Row(row.workers, f"{label} If-None-Match (304 vs full)", row.connections, row.sidecar, best)
+        )
+    return rows
+
+
 def check_same_answers(
     sidecar: str, reference: str, paths: list[tuple[str, str, str]], auth: dict[str, str]
 ) -> None:
@@ -89,6 +110,8 @@ def measure(args: argparse.Namespace, data: fixture.Fixture, home: Path) -> list
                         for name, (url, headers) in targets.items()
                     }
                     rows.append(Row(workers, label, connections, best["reference"], best["sidecar"]))
+            listed = [r for r in rows if r.workers == workers and r.request == paths[-1][0]]
+            rows += revalidations(args, sidecar + paths[-1][1], auth, paths[-1][0], listed)
     return rows
 
 

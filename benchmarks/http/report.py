@@ -11,6 +11,7 @@ from importlib import metadata
 from benchmarks.http.wrk import Result
 
 RPS_TARGET, P99_TARGET = 0.7, 2.0
+LIST_TARGET, REVALIDATION_TARGET = 0.9, 2.0
 PACKAGES = ["litestar", "uvicorn", "uvloop", "httptools", "wireup", "sqlalchemy", "psycopg", "msgspec"]
 
 
@@ -85,6 +86,26 @@ def verdict(rows: list[Row]) -> str:
         f"p99 <= {P99_TARGET}x its p99): "
         + ("**met**" if met else "**not met**")
         + (" (some requests failed: see the errors column)" if errors else "")
+        + "."
+        + list_verdict(rows)
+    )
+
+
+def list_verdict(rows: list[Row]) -> str:
+    """Whether the 100-row list meets >= 0.9x the reference, and its 304 >= 2x its full answer."""
+    lists = [
+        r for r in rows if r.request.startswith("GET /v1/accounts?") and "If-None-Match" not in r.request
+    ]
+    polls = [r for r in rows if "If-None-Match" in r.request]
+    if not lists:
+        return ""
+    met = all(r.rps_ratio >= LIST_TARGET for r in lists)
+    polled = all(r.rps_ratio >= REVALIDATION_TARGET for r in polls) and bool(polls)
+    return (
+        f" The list (>= {LIST_TARGET}x the reference's req/s): "
+        + ("**met**" if met else "**not met**")
+        + f"; its 304 revalidation (>= {REVALIDATION_TARGET}x the sidecar's full answer): "
+        + ("**met**" if polled else "**not met**")
         + "."
     )
 

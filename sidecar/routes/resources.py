@@ -94,13 +94,16 @@ def one_row(resource: Resource, item: str, key: str) -> HTTPRouteHandler:
         operation_class=d.documented(d.one_row(version is not None)),
     )
     @inject
-    async def get_row(request: Request[Any, Any, Any], reads: Injected[Reads]) -> ASGIResponse:
+    async def get_row(
+        request: Request[Any, Any, Any], reads: Injected[Reads], settings: Injected[Settings]
+    ) -> ASGIResponse:
         """`If-None-Match` with the current ETag answers 304 Not Modified (rows with a version)."""
         row = await reads.get(resource.repository, request.path_params[key])
         if any(str(row[column]) in values for column, values in hidden_from(request, resource).items()):
             raise NotFound(resource.name, request.path_params[key])  # as if absent: not this key's to see
         headers = request.headers
-        return one_row_response(row, headers.get("accept", ""), headers.get("if-none-match", ""), version)
+        tag = headers.get("if-none-match", "")
+        return one_row_response(row, headers.get("accept", ""), tag, version, settings.cache_max_age_s)
 
     return get_row
 

@@ -34,7 +34,7 @@ def test_a_filter_without_an_operator_suggests_one_and_says_what_parameters_mean
     with pytest.raises(GrammarError) as missing:
         parse_filter("plan", "pro")
     assert missing.value.message == "plan=pro: no operator: did you mean plan=eq.pro?"
-    assert "parameters other than limit, offset, order, select filter the column" in str(
+    assert "parameters other than and, limit, offset, or, order, select filter the column" in str(
         missing.value.details
     )
     with pytest.raises(GrammarError) as unknown:

@@ -61,3 +61,39 @@ async def test_errors_arrive_as_postgrest_api_errors(postgrest, accounts):
     with pytest.raises(APIError) as unknown:
         await postgrest.from_("accounts").select("id").eq("colour", "red").execute()
     assert unknown.value.code == "42703" and "colour" in unknown.value.message
+
+
+async def test_or_trees_and_negated_or(postgrest, accounts):
+    either = await (
+        postgrest.from_("accounts").select("email").or_("plan.eq.pro,country.eq.FR").order("id").execute()
+    )
+    assert [r["email"] for r in either.data] == ["ada@example.com", "dee@example.com"]
+    nested = (
+        postgrest.from_("accounts").select("email").or_("plan.eq.business,and(country.eq.DE,plan.eq.free)")
+    )
+    assert [r["email"] for r in (await nested.order("id").execute()).data] == [
+        "bob@example.com",
+        "cy@example.com",
+    ]
+    neither = postgrest.from_("accounts").select("email").not_.or_("country.eq.DE,country.eq.GB").order("id")
+    assert [r["email"] for r in (await neither.execute()).data] == ["dee@example.com", "eve@example.com"]
+
+
+async def test_aggregates_through_the_client(postgrest, accounts):
+    result = await postgrest.from_("accounts").select("country,count()").order("country").execute()
+    assert result.data == [
+        {"country": "DE", "count": 2},
+        {"country": "FR", "count": 1},
+        {"country": "GB", "count": 1},
+        {"country": "US", "count": 1},
+    ]
+
+
+async def test_planned_estimated_counts_and_head(postgrest, accounts):
+    for method in ("exact", "planned", "estimated"):
+        result = await postgrest.from_("accounts").select("id", count=method).limit(1).execute()
+        assert isinstance(result.count, int) and len(result.data) == 1
+    exact = await postgrest.from_("accounts").select("id", count="estimated").eq("country", "DE").execute()
+    assert exact.count == 2
+    head = await postgrest.from_("accounts").select("*", count="exact", head=True).execute()
+    assert head.count == 5 and not head.data

@@ -89,3 +89,39 @@ async def test_a_key_revoked_in_this_process_is_refused_on_the_next_request(clie
     async with container.enter_scope() as scope:
         await (await scope.get(ApiKeyService)).revoke("poller", actor="test")
     assert (await client.get(url, headers=headers)).status_code == 401
+
+
+LISTS = [
+    "/v1/accounts?plan=eq.free&order=id.asc&limit=2",
+    "/v1/accounts?select=plan,count()&or=(country.eq.DE,country.eq.FR)",
+    "/v1/audit?select=entity,action",
+    "/v1/transactions",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("extra", [{}, {"Accept": "text/csv"}, {"Prefer": "count=exact"}], ids=str)
+async def test_a_list_answered_early_is_the_routes_answer(
+    client, uncached, read_key, accounts, url, extra, monkeypatch
+):
+    assert (await client.get(url, headers=read_key)).status_code == 200  # the key is now cached
+    seen: list[bool] = []
+    original = RowShortcut.answer_list
+
+    async def spy(self: RowShortcut, *args: Any) -> bool:
+        seen.append(await original(self, *args))
+        return seen[-1]
+
+    monkeypatch.setattr(RowShortcut, "answer_list", spy)
+    early = await client.get(url, headers=read_key | extra)
+    assert seen == [True]
+    route = await uncached.get(url, headers=read_key | extra)
+    assert comparable(early) == comparable(route)
+    again = await client.get(url, headers=read_key | extra | {"If-None-Match": early.headers["etag"]})
+    assert again.status_code == 304
+
+
+async def test_a_bad_list_request_gets_the_routes_error_document(client, read_key, accounts):
+    assert (await client.get("/v1/accounts", headers=read_key)).status_code == 200
+    bad = await client.get("/v1/accounts?plan=eq.gold", headers=read_key)
+    assert bad.status_code == 400 and "one of free" in bad.json()["message"]
