@@ -10,6 +10,7 @@ from litestar.response.base import ASGIResponse
 from wireup import Injected
 from wireup.integration.asgi import inject
 
+from sidecar import caching
 from sidecar.grammar import GrammarError, ReadQuery, parse_read
 from sidecar.openapi import READ, AccountGroup, SignupBucket, TransactionBucket, metrics_operation, responses
 from sidecar.query import Repository, UnknownColumn, column, conditions
@@ -17,6 +18,7 @@ from sidecar.reads import next_link, page_size
 from sidecar.responses import rows_response, wanted
 from sidecar.times import asked, bucket_of, moment, zone
 from toolkit.db import UnitOfWork
+from toolkit.reads import Reads
 from toolkit.repositories import AccountRepository, TransactionRepository
 from toolkit.services import MetricsService
 from toolkit.settings import Settings
@@ -70,6 +72,7 @@ async def account_metrics(
     metrics: Injected[MetricsService],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
+    reads: Injected[Reads],
     group_by: Annotated[
         str | None, QueryParameter(description="columns to group by, comma-separated, e.g. status,plan")
     ] = None,
@@ -92,12 +95,17 @@ async def account_metrics(
             raise UnknownColumn(f"group_by={group_by}: {error.message}") from None
     headers: dict[str, str] = {}
     most = page_size(query.limit, settings, headers)
-    await uow.limit_statement_time(settings.statement_timeout_ms)
     where = conditions(AccountRepository, query)
+    tag = await caching.current_tag(request, reads)
+    if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+        return unchanged
+    await uow.limit_statement_time(settings.statement_timeout_ms)
     rows = await metrics.accounts_by(groups, *where, limit=most, offset=query.offset)
     if len(rows) == most:
         headers["Link"] = next_link(request, query, most, None)
-    return answer(request, rows, [*groups, "count", "total_balance"], headers)
+    return answer(
+        request, rows, [*groups, "count", "total_balance"], headers | caching.headers(tag, settings)
+    )
 
 
 @get(
@@ -113,6 +121,7 @@ async def signup_metrics(
     metrics: Injected[MetricsService],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
+    reads: Injected[Reads],
     bucket: Annotated[str, BUCKET] = "day",
     start: Annotated[str | None, FROM] = None,
     end: Annotated[str | None, TO] = None,
@@ -123,12 +132,15 @@ async def signup_metrics(
     read = series_read(request, AccountRepository, "bucket", "from", "to", "tz")
     where, local = conditions(AccountRepository, read), zone(tz)
     first, last = moment("from", start, local), moment("to", end, local)
+    tag = await caching.current_tag(request, reads, (first, last, local.key))
+    if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+        return unchanged
     await uow.limit_statement_time(settings.statement_timeout_ms)
     with asked():
         rows = await metrics.signups(
             bucket_of(bucket), first, last, settings.max_page_size, tz=local.key, where=where
         )
-    return answer(request, rows, ["bucket", "signups"])
+    return answer(request, rows, ["bucket", "signups"], caching.headers(tag, settings))
 
 
 @get(
@@ -144,6 +156,7 @@ async def transaction_metrics(
     metrics: Injected[MetricsService],
     uow: Injected[UnitOfWork],
     settings: Injected[Settings],
+    reads: Injected[Reads],
     bucket: Annotated[str, BUCKET] = "day",
     group_by: Annotated[
         str | None, QueryParameter(description="kind: one series per kind of posting")
@@ -160,12 +173,16 @@ async def transaction_metrics(
     by_kind = group_by == "kind"
     where, local = conditions(TransactionRepository, read), zone(tz)
     first, last = moment("from", start, local), moment("to", end, local)
+    tag = await caching.current_tag(request, reads, (first, last, local.key))
+    if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+        return unchanged
     await uow.limit_statement_time(settings.statement_timeout_ms)
     with asked():
         rows = await metrics.transactions_per(
             bucket_of(bucket), first, last, by_kind, settings.max_page_size, tz=local.key, where=where
         )
-    return answer(request, rows, ["bucket", *(["kind"] if by_kind else []), "count", "total"])
+    columns = ["bucket", *(["kind"] if by_kind else []), "count", "total"]
+    return answer(request, rows, columns, caching.headers(tag, settings))
 
 
 ROUTES = [account_metrics, signup_metrics, transaction_metrics]

@@ -115,7 +115,7 @@ def changing(resource: Resource, base: str, item: str, key: str) -> list[HTTPRou
         """Only `id=eq.N` is accepted, so one request never changes many rows by accident."""
         query = parse_read(request.query_params.multi_items())
         only = query.filters[0] if len(query.filters) == 1 else None
-        if only is None or only.column != "id" or only.operator != "eq" or only.negated:
+        if query.groups or only is None or only.column != "id" or only.operator != "eq" or only.negated:
             raise ApiError(
                 400,
                 "PGRST100",

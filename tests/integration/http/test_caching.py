@@ -73,3 +73,26 @@ async def test_the_etag_differs_by_representation_and_by_query(client, read_key,
 async def test_one_row_carries_cache_control(client, read_key, accounts):
     one = await client.get(f"/v1/accounts/{accounts[0]['id']}", headers=read_key)
     assert one.headers["cache-control"] == "private, max-age=0" and one.headers["etag"] == '"1"'
+
+
+METRICS = [
+    "/v1/metrics/accounts?group_by=plan",
+    "/v1/metrics/signups?bucket=day&tz=Europe/Berlin",
+    "/v1/metrics/transactions?bucket=hour&group_by=kind",
+]
+
+
+async def test_every_metric_revalidates_to_304_and_changes_after_a_posting(
+    client, read_key, write_key, accounts
+):
+    tags = {url: await poll(client, url, read_key) for url in METRICS}
+    posted = await client.post(
+        "/v1/transactions",
+        json={"account_id": accounts[1]["id"], "kind": "deposit", "amount": "12.00"},
+        headers=write_key,
+    )
+    assert posted.status_code == 201
+    fresh = {url: await changed(client, url, read_key, tag) for url, (tag, _) in tags.items()}
+    plans = {row["plan"]: row["total_balance"] for row in fresh[METRICS[0]]}
+    assert plans["free"] == "12.00"  # bob (free) got the deposit
+    assert sum(row["count"] for row in fresh[METRICS[2]]) == sum(r["count"] for r in tags[METRICS[2]][1]) + 1

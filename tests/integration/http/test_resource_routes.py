@@ -18,3 +18,14 @@ async def test_http_has_only_the_routes_the_declarations_allow(client, read_key,
     entry = await client.get("/v1/audit?entity=eq.transaction&select=id", headers=read_key)
     [row] = entry.json()
     assert (await client.get(f"/v1/audit/{row['id']}", headers=read_key)).json()["action"] == "post"
+
+
+async def test_a_patch_by_filter_takes_id_eq_alone_not_a_tree(client, write_key, accounts):
+    first = accounts[0]["id"]
+    tree = await client.patch(
+        f"/v1/accounts?id=eq.{first}&or=(plan.eq.free,plan.eq.pro)",
+        json={"plan": "business"},
+        headers=write_key,
+    )
+    assert tree.status_code == 400 and "exactly one filter, id=eq.N" in tree.json()["message"]
+    assert (await client.get(f"/v1/accounts/{first}", headers=write_key)).json()["plan"] == "pro"
