@@ -21,6 +21,25 @@ from sidecar.responses import JSON, OBJECT, rows_response, wanted
 from toolkit.reads import Reads
 from toolkit.settings import Settings
 
+MAX_PARSED = 2000  # query strings whose parse is kept; more starts afresh
+PARSED_LENGTH = 1024  # longer query strings are parsed each time (they would make the kept parses large)
+_PARSED: dict[tuple[bytes, str | None], ReadQuery] = {}
+
+
+def parsed(request: Request[Any, Any, Any]) -> ReadQuery:
+    """`parse_read` of the request's query string and Range header, kept per (query string, Range): the same
+    text always parses to the same (immutable) read, so a dashboard's repeated poll is parsed once. A refusal
+    (GrammarError) is not kept: it is raised again each time."""
+    key = (request.scope["query_string"], request.headers.get("range"))
+    found = _PARSED.get(key)
+    if found is None:
+        found = parse_read(request.query_params.multi_items(), key[1])
+        if len(key[0]) + len(key[1] or "") <= PARSED_LENGTH:
+            if len(_PARSED) >= MAX_PARSED:
+                _PARSED.clear()
+            _PARSED[key] = found
+    return found
+
 
 def content_range(offset: int, count: int, total: int | None) -> str:
     shown = f"{offset}-{offset + count - 1}" if count else "*"
@@ -121,7 +140,7 @@ async def read(
         if (unchanged := caching.not_modified(request, tag, settings)) is not None:
             return unchanged
     media = wanted(request)
-    query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
+    query = parsed(request)
     query = replace(query, filters=query.filters + always)
     found = projection.items(repository, query)
     params, where = bound(repository, query)
