@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.response.base import ASGIResponse
 from sqlalchemy import bindparam
@@ -15,9 +17,28 @@ from sidecar import caching, counting, projection
 from sidecar.grammar import Filter, Group, ReadQuery, parse_read
 from sidecar.logic import leaves
 from sidecar.query import Repository, column, is_keyset, tree, values
-from sidecar.responses import OBJECT, rows_response, wanted
+from sidecar.responses import JSON, OBJECT, rows_response, wanted
 from toolkit.reads import Reads
 from toolkit.settings import Settings
+
+MAX_PARSED = 2000  # query strings whose parse is kept; more starts afresh
+PARSED_LENGTH = 1024  # longer query strings are parsed each time (they would make the kept parses large)
+_PARSED: dict[tuple[bytes, str | None], ReadQuery] = {}
+
+
+def parsed(request: Request[Any, Any, Any]) -> ReadQuery:
+    """`parse_read` of the request's query string and Range header, kept per (query string, Range): the same
+    text always parses to the same (immutable) read, so a dashboard's repeated poll is parsed once. A refusal
+    (GrammarError) is not kept: it is raised again each time."""
+    key = (request.scope["query_string"], request.headers.get("range"))
+    found = _PARSED.get(key)
+    if found is None:
+        found = parse_read(request.query_params.multi_items(), key[1])
+        if len(key[0]) + len(key[1] or "") <= PARSED_LENGTH:
+            if len(_PARSED) >= MAX_PARSED:
+                _PARSED.clear()
+            _PARSED[key] = found
+    return found
 
 
 def content_range(offset: int, count: int, total: int | None) -> str:
@@ -42,6 +63,27 @@ def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last
     else:
         kept.append(f"offset={read.offset + limit}")
     return f'<{request.scope["path"]}?{"&".join([*kept, f"limit={limit}"])}>; rel="next"'
+
+
+@lru_cache(maxsize=512)
+def row_type(columns: tuple[str, ...]) -> type[msgspec.Struct] | None:
+    """A struct msgspec encodes as the JSON object `dict(zip(columns, row))` is (same keys, same order),
+    built from a row's values faster than the dict; None when the names cannot be its fields (not Python
+    identifiers, dunders or repeated), and the rows are then dicts."""
+    usable = all(c.isidentifier() and not c.startswith("__") for c in columns)
+    if not usable or len(set(columns)) != len(columns):
+        return None
+    return msgspec.defstruct("Row", columns)
+
+
+def json_rows(got: Sequence[tuple[Any, ...]], columns: list[str]) -> list[Any]:
+    """The rows of a JSON array answer, each its first `len(columns)` values (not the id fetched only for
+    Link) under those names: structs when `row_type` makes one, else dicts."""
+    make = row_type(tuple(columns))
+    if make is None:
+        return [dict(zip(columns, row, strict=False)) for row in got]
+    n = len(columns)
+    return [make(*row[:n]) for row in got]
 
 
 def leaf_shape(f: Filter) -> Hashable:
@@ -98,7 +140,7 @@ async def read(
         if (unchanged := caching.not_modified(request, tag, settings)) is not None:
             return unchanged
     media = wanted(request)
-    query = parse_read(request.query_params.multi_items(), request.headers.get("range"))
+    query = parsed(request)
     query = replace(query, filters=query.filters + always)
     found = projection.items(repository, query)
     params, where = bound(repository, query)
@@ -115,7 +157,10 @@ async def read(
         (*key, "page"), lambda: projection.page_query(repository, found, where(), query.order), params | page
     )
     columns = [item.key for item in found]
-    rows = [dict(zip(columns, row, strict=False)) for row in got]  # not the id fetched only for Link
+    if media == JSON:
+        rows: list[Any] = json_rows(got, columns)
+    else:
+        rows = [dict(zip(columns, row, strict=False)) for row in got]  # not the id fetched only for Link
     unpaged = lambda: projection.unpaged(repository, found, where())  # noqa: E731
     kind = counting.asked(request)
     total = await counting.total(kind, reads, key, unpaged, params, settings.max_page_size)
