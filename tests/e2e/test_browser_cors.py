@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.e2e.browser import visit
-from tests.e2e.test_serve import Server
+from tests.e2e.test_serve import Server, serving
 from tests.integration.http.conftest import make_key
 
 PAGE = """<!doctype html><html><body><pre id="out">waiting</pre><script>
@@ -58,12 +58,7 @@ def page_origins(tmp_path: Path) -> Iterator[tuple[str, str]]:
 @pytest.fixture
 def sidecar(database_url, page_origins) -> Iterator[Server]:
     allowed, _ = page_origins
-    running = Server(database_url, env=os.environ | {"QUEACCOUNT_CORS_ORIGINS": allowed})
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    yield from serving(database_url, env=os.environ | {"QUEACCOUNT_CORS_ORIGINS": allowed})
 
 
 def shown(dom: str) -> str:

@@ -11,19 +11,14 @@ import httpx
 import pytest
 
 from tests.e2e.browser import artifact, visit
-from tests.e2e.test_serve import Server
+from tests.e2e.test_serve import Server, serving
 from tests.integration.http.conftest import make_key
 from toolkit.services import SampleDataService
 
 
 @pytest.fixture
 def sidecar(database_url) -> Iterator[Server]:
-    running = Server(database_url)
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    yield from serving(database_url)
 
 
 @pytest.fixture

@@ -8,17 +8,12 @@ import pytest
 import yaml
 
 from tests.e2e.browser import artifact, visit
-from tests.e2e.test_serve import Server
+from tests.e2e.test_serve import serving
 
 
 @pytest.fixture(scope="module")
 def docs_server(database_url):
-    running = Server(database_url)
-    try:
-        running.wait_until_ready()
-        yield running
-    finally:
-        running.stop()
+    yield from serving(database_url)
 
 
 @pytest.mark.parametrize("page", ["/schema", "/schema/swagger", "/schema/redoc"])

@@ -58,14 +58,19 @@ class Server:
         return self.printed
 
 
-@pytest.fixture
-def server(database_url) -> Iterator[Server]:
-    running = Server(database_url)
+def serving(database_url, env=None) -> Iterator[Server]:
+    """A ready server for a fixture to yield (`yield from serving(url)`), stopped afterwards."""
+    running = Server(database_url, env=env)
     try:
         running.wait_until_ready()
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def server(database_url) -> Iterator[Server]:
+    yield from serving(database_url)
 
 
 async def test_serve_answers_over_real_http_and_logs_the_key_name_never_its_secret(server, container):
