@@ -4,13 +4,14 @@ request not for the loopback goes to a trap proxy on 127.0.0.1 that records it a
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from benchmarks.apt import ensure_command
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"  # kept by the run for people to look at; ignored by git
 CONSOLE = re.compile(r':CONSOLE(?::\d+|\(\d+\))?\] "(?P<message>.*)", source: (?P<source>.*)$')
@@ -22,13 +23,7 @@ CHROMIUM_OWN = re.compile(
 
 
 def ensure_chromium() -> str:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    print("chromium is missing: apt-get install -y chromium", flush=True)
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True)
-    return shutil.which("chromium") or "chromium"
+    return ensure_command("chromium")
 
 
 class Trap:
