@@ -19,7 +19,7 @@ TOKEN = re.compile(
     | "(?:[^"]|"")*"                                            # a quoted identifier
     | --[^\n]*                                                  # a line comment
     | /\*.*?\*/                                                 # a block comment
-    | (?<![\w$])\$(?P<tag>[A-Za-z_]\w*)?\$.*?\$(?P=tag)\$      # a dollar-quoted body
+    | (?<![\w$])\$(?P<tag>(?:[A-Za-z_]\w*)?)\$.*?\$(?P=tag)\$  # a dollar-quoted body
     | ::                                                        # a cast
     | (?<![\w$]):(?P<name>[A-Za-z_]\w*)                         # a parameter
     | (?<![\w$])\$(?P<position>\d+)                             # a positional placeholder
