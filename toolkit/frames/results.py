@@ -1,26 +1,23 @@
-"""Rows of any query as a frame: a column that is a model's column gets the dtype `frame()` gives it.
-
-Which result column is which model column comes from the database (PostgreSQL's RowDescription names the
-table and column each result column was read from, through subqueries and CTEs); the rest are typed by
-their PostgreSQL type: integers nullable Int64, numerics exact, timestamps in UTC, text pandas' string dtype.
-"""
+"""Rows of any query as a frame: a column that is a model's column gets the dtype `frame()` gives it
+(`toolkit.frames.origins` tells which it is); the rest are typed by their PostgreSQL type: integers nullable
+Int64, numerics exact, timestamps in UTC, text pandas' string dtype, JSON decoded."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 from psycopg.postgres import types as pg_types
-from sqlalchemy import Column, MetaData
 
+from toolkit.errors import Issue, ValidationFailed
+from toolkit.frames import polars
+from toolkit.frames.origins import OID, ResultColumn
 from toolkit.frames.schema import arrow_type, column_to_pandas
 
 Row = Sequence[Any]
-OID = {name: pg_types[name].oid for name in ("int2", "int4", "int8", "oid", "numeric", "json", "jsonb")}
 BY_TYPE: dict[int, pa.DataType] = {
     **{pg_types[n].oid: pa.int64() for n in ("int2", "int4", "int8", "oid")},
     **{pg_types[n].oid: pa.float64() for n in ("float4", "float8")},
@@ -30,25 +27,6 @@ BY_TYPE: dict[int, pa.DataType] = {
     pg_types["timestamp"].oid: pa.timestamp("us"),
 }
 JSON = {OID["json"], OID["jsonb"]}
-
-
-@dataclass(frozen=True)
-class ResultColumn:
-    """One column of a result: its name, PostgreSQL type (and numeric precision/scale) and model column."""
-
-    name: str
-    type_oid: int
-    origin: Column[Any] | None = None
-    precision: int | None = None
-    scale: int | None = None
-
-
-def model_column(metadata: MetaData, schema: str, table: str, name: str) -> Column[Any] | None:
-    """The model column stored as `schema.table.name`, None when no model has that table."""
-    for candidate in metadata.tables.values():
-        if candidate.name == table and (candidate.schema or "public") == schema:
-            return candidate.c.get(name)
-    return None
 
 
 def result_arrow(columns: Sequence[ResultColumn], rows: Sequence[Row]) -> pa.Table:
@@ -94,6 +72,16 @@ def result_frame(columns: Sequence[ResultColumn], rows: Sequence[Row]) -> pd.Dat
     )
     frame.columns = pd.Index([c.name for c in columns])
     return frame
+
+
+def result_polars(columns: Sequence[ResultColumn], rows: Sequence[Row]) -> Any:
+    """The rows as polars (sharing the Arrow built from them), refused when a name repeats."""
+    data = result_arrow(columns, rows)
+    repeated = sorted({n for n in data.column_names if data.column_names.count(n) > 1})
+    if repeated:
+        reason = "repeats in the result; polars frames need distinct names: name the columns apart with AS"
+        raise ValidationFailed([Issue(None, name, reason) for name in repeated])
+    return polars.from_arrow(data, [c.origin for c in columns])
 
 
 def to_pandas(values: pa.ChunkedArray, column: ResultColumn) -> Any:

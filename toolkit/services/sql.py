@@ -13,7 +13,6 @@ from typing import Any
 import msgspec
 import pandas as pd
 import psycopg
-import pyarrow as pa
 from psycopg import pq
 from psycopg.adapt import Transformer
 from psycopg.types.string import TextLoader
@@ -22,8 +21,9 @@ from sqlalchemy import exc as sa_exc
 from toolkit.db import UnitOfWork, is_disconnect, libpq_url
 from toolkit.errors import Issue, NotPermitted, ReadOnlyQuery, ValidationFailed, driver_reason
 from toolkit.frames import polars
+from toolkit.frames.origins import result_columns
 from toolkit.frames.read import driver_connection
-from toolkit.frames.results import OID, ResultColumn, model_column, result_arrow, result_frame
+from toolkit.frames.results import result_frame, result_polars
 from toolkit.mixins.integrity import translate
 from toolkit.mixins.queries import record_audit
 from toolkit.models import Base
@@ -32,13 +32,6 @@ from toolkit.services.sql_params import bind
 
 READ_ONLY_SQLSTATE = "25006"
 APPEND_ONLY_SQLSTATE = "23001"  # restrict_violation, raised by the append-only triggers
-ORIGINS = """
-    select a.attrelid::int8, a.attnum::int, n.nspname::text, c.relname::text, a.attname::text
-    from pg_catalog.pg_attribute a
-    join pg_catalog.pg_class c on c.oid = a.attrelid
-    join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-    where a.attrelid = any(%(tables)s::oid[]) and a.attnum > 0
-"""
 
 
 async def run_one(
@@ -83,41 +76,10 @@ async def fetched(cursor: psycopg.AsyncCursor[Any], *, as_polars: bool = False) 
     if cursor.description is None:
         return polars.require().DataFrame() if as_polars else pd.DataFrame()
     rows = await cursor.fetchall()
-    columns = await result_columns(cursor)
+    columns = await result_columns(cursor, Base.metadata)
     if as_polars:
-        return polars.from_arrow(unique(result_arrow(columns, rows)), [c.origin for c in columns])
+        return result_polars(columns, rows)
     return result_frame(columns, rows)
-
-
-async def result_columns(cursor: psycopg.AsyncCursor[Any]) -> list[ResultColumn]:
-    """Each result column with the model column it was read from (PostgreSQL's RowDescription gives the
-    table OID and column number of a column read straight from a table; 0 for an expression)."""
-    result, description = cursor.pgresult, cursor.description or []
-    assert result is not None, "a statement with a description has a result"
-    sources = [(result.ftable(i), result.ftablecol(i)) for i in range(result.nfields)]
-    names: dict[tuple[int, int], tuple[str, str, str]] = {}
-    if tables := sorted({oid for oid, _ in sources if oid}):
-        found = await cursor.connection.execute(ORIGINS, {"tables": tables})
-        names = {(oid, number): tuple(rest) for oid, number, *rest in await found.fetchall()}
-    return [
-        ResultColumn(
-            c.name,
-            c.type_code,
-            model_column(Base.metadata, *names[source]) if source in names else None,
-            c.precision if c.type_code == OID["numeric"] else None,
-            c.scale if c.type_code == OID["numeric"] else None,
-        )
-        for c, source in zip(description, sources, strict=True)
-    ]
-
-
-def unique(data: pa.Table) -> pa.Table:
-    """`data`, refused when a name repeats (a polars frame's columns are named apart)."""
-    repeated = sorted({n for n in data.column_names if data.column_names.count(n) > 1})
-    if repeated:
-        reason = "repeats in the result; polars frames need distinct names: name the columns apart with AS"
-        raise ValidationFailed([Issue(None, name, reason) for name in repeated])
-    return data
 
 
 def refusal(error: psycopg.Error) -> Exception:
