@@ -14,6 +14,7 @@ from psycopg import sql
 from sqlalchemy import ARRAY, BigInteger, Select, Table, Text, any_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from toolkit.frames import polars
 from toolkit.frames.copy_out import copy_blocks
 from toolkit.frames.schema import arrow_schema, empty_frame, to_pandas
 
@@ -179,8 +180,6 @@ def pandas_frame(data: pa.Table, table: Table) -> pd.DataFrame:
 
 def polars_frame(data: pa.Table, table: Table) -> Any:
     """Arrow rows of `table`'s columns as polars, sharing Arrow's buffers (`toolkit.frames.polars`)."""
-    from toolkit.frames import polars
-
     return polars.from_arrow(data, [table.c[name] for name in data.column_names])
 
 
