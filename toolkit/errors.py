@@ -81,6 +81,10 @@ class ReadOnlyQuery(QueAccountError):
     """A write was attempted in a read-only query."""
 
 
+class MissingExtra(QueAccountError, ImportError):
+    """An optional part of the toolkit was used without its extra installed; the message says how."""
+
+
 class DatabaseUnavailable(QueAccountError):
     """The database cannot be reached; the message names it with the password masked."""
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-import pandas as pd
 import wireup
 
 from toolkit import entities as e
@@ -18,6 +17,7 @@ from toolkit import resources
 from toolkit.db import Database
 from toolkit.db_errors import DRIVER_ERRORS, toolkit_error
 from toolkit.errors import NotAResource
+from toolkit.frames import polars
 from toolkit.frames.plan import Plan, Report
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.resources import Resource
@@ -92,12 +92,15 @@ class AsyncToolkit:
             )
         return self.table(resource.repository)
 
-    async def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
+    async def sql(
+        self, statement: str, *, write: bool = False, as_polars: bool = False, **params: Any
+    ) -> Any:
         """Run SQL with `:name` parameters bound from keyword arguments; read-only unless `write=True`."""
         if write:
             await self.warn_if_behind()
         return await self.call(
-            SqlService, lambda s: s.query(statement, params, write=write, actor=self.actor)
+            SqlService,
+            lambda s: s.query(statement, params, write=write, actor=self.actor, as_polars=as_polars),
         )
 
     async def warn_if_behind(self) -> None:
@@ -157,21 +160,28 @@ class AsyncTable:
         return await self.kit.in_scope(run)
 
     async def frame(
-        self, *conditions: Any, progress: Any = None, as_arrow: bool = False, **options: Any
+        self,
+        *conditions: Any,
+        progress: Any = None,
+        as_arrow: bool = False,
+        as_polars: bool = False,
+        **options: Any,
     ) -> Any:
         async def read(scope: Any) -> Any:
             reader = FrameReads(await scope.get(self.repository))
-            return await reader.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+            kinds = {"as_arrow": as_arrow, "as_polars": as_polars}
+            return await reader.frame(*conditions, progress=progress, **kinds, **options)
 
         return await self.kit.in_scope(read)
 
     async def iter_frames(
-        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
-    ) -> AsyncGenerator[pd.DataFrame]:
+        self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
+    ) -> AsyncGenerator[Any]:
         try:
             async with self.kit.container.enter_scope() as scope:
                 reader = FrameReads(await scope.get(self.repository))
-                async for chunk in reader.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
+                options |= {"chunk_rows": chunk_rows, "as_polars": as_polars}
+                async for chunk in reader.iter_frames(*conditions, **options):
                     yield chunk
         except DRIVER_ERRORS as error:
             raise toolkit_error(error, await self.kit.masked_url()) from None
@@ -196,17 +206,19 @@ class AsyncTable:
     async def close(self, id: int, *, version: int | None = None) -> Any:
         return await self.rows(lambda r: r.close(id, actor=self.kit.actor, version=version), writes=True)
 
-    async def diff(self, frame: pd.DataFrame) -> Plan:
+    async def diff(self, frame: Any) -> Plan:
+        frame = polars.to_pandas(frame)
         return await self.rows(lambda r: r.diff(frame))
 
     async def apply(self, plan: Plan, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
         skips = {"skip_conflicts": skip_conflicts, "skip_invalid": skip_invalid}
         return await self.rows(lambda r: r.apply(plan, actor=self.kit.actor, **skips), writes=True)
 
-    async def save(self, frame: pd.DataFrame) -> Report:
+    async def save(self, frame: Any) -> Report:
         return await self.apply(await self.diff(frame))
 
-    async def insert_frame(self, frame: pd.DataFrame) -> Report:
+    async def insert_frame(self, frame: Any) -> Report:
+        frame = polars.to_pandas(frame)
         return await self.rows(lambda r: r.insert_frame(frame, actor=self.kit.actor), writes=True)
 
 
@@ -215,7 +227,7 @@ class AsyncTransactions(AsyncTable):
         posted: e.Transaction = await self.create(account_id=account_id, kind=kind, amount=amount, **fields)
         return posted
 
-    async def post_frame(self, frame: pd.DataFrame) -> Report:
+    async def post_frame(self, frame: Any) -> Report:
         return await self.insert_frame(frame)
 
 

@@ -124,14 +124,15 @@ class Toolkit:
 
         return sorted({*super().__dir__(), *(r.attribute for r in registered())})
 
-    def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
+    def sql(self, statement: str, *, write: bool = False, as_polars: bool = False, **params: Any) -> Any:
         """Run SQL with `:name` parameters bound from keyword arguments (never formatted into the text).
 
-        Read-only unless `write=True` (so DML hidden in a CTE is refused too); writes are audited.
+        Read-only unless `write=True` (so DML hidden in a CTE is refused too); writes are audited. A result
+        column that is a model's column has the dtype `frame()` gives it; `as_polars=True` gives polars.
 
             >>> qa.sql("select plan, count(*) from accounts where country = :c group by plan", c="DE")
         """
-        return self.run(lambda: self.aio.sql(statement, write=write, **params))
+        return self.run(lambda: self.aio.sql(statement, write=write, as_polars=as_polars, **params))
 
     def close(self) -> None:
         """Close the connection pool and the loop thread."""
@@ -169,9 +170,11 @@ class Table:
         order_by: Any = None,
         limit: int | None = None,
         as_arrow: bool = False,
+        as_polars: bool = False,
         **equals: Any,
     ) -> Any:
-        """Rows as a DataFrame (or a pyarrow.Table with `as_arrow=True`).
+        """Rows as a DataFrame (a pyarrow.Table with `as_arrow=True`, a polars DataFrame sharing its buffers
+        with `as_polars=True`).
 
         Keyword arguments are equality filters (a list means IN); positional arguments are SQLAlchemy
         conditions on the models; `order_by="-balance"` sorts descending.
@@ -182,18 +185,20 @@ class Table:
         with Progress(f"reading {self._aio.label}", enabled=self.kit.progress) as progress:
             options = {"columns": columns, "order_by": order_by, "limit": limit, **equals}
             return self.kit.run(
-                lambda: self._aio.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+                lambda: self._aio.frame(
+                    *conditions, as_arrow=as_arrow, as_polars=as_polars, progress=progress, **options
+                )
             )
 
     def _bar(self, frame: pd.DataFrame) -> dict[str, Any]:
         return {"rows": len(frame), "enabled": self.kit.progress}
 
     def iter_frames(
-        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
-    ) -> Iterator[pd.DataFrame]:
+        self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
+    ) -> Iterator[Any]:
         """The rows of `frame()`, `chunk_rows` at a time (for results larger than memory)."""
-        chunks: AsyncGenerator[pd.DataFrame] = self._aio.iter_frames(
-            *conditions, chunk_rows=chunk_rows, **options
+        chunks: AsyncGenerator[Any] = self._aio.iter_frames(
+            *conditions, chunk_rows=chunk_rows, as_polars=as_polars, **options
         )
         try:
             while True:
@@ -224,8 +229,9 @@ class Table:
         """Close a row for good (accounts: a closed account cannot be reopened)."""
         return self.kit.run(lambda: self._aio.close(id, version=version))
 
-    def diff(self, frame: pd.DataFrame) -> Plan:
-        """What saving `frame` would do: inserts, changed cells, conflicts, invalid rows. Writes nothing."""
+    def diff(self, frame: Any) -> Plan:
+        """What saving `frame` (pandas or polars) would do: inserts, changed cells, conflicts, invalid rows.
+        Writes nothing."""
         plan = self.kit.run(self._aio.diff, frame)
         plan.applier = self.apply
         return plan
@@ -236,7 +242,7 @@ class Table:
             lambda: self._aio.apply(plan, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid)
         )
 
-    def save(self, frame: pd.DataFrame) -> Report:
+    def save(self, frame: Any) -> Report:
         """`diff(frame).apply()`: write back an edited frame; refused whole on any conflict or invalid row."""
         label = self._aio.label
         with Stages(f"saving {len(frame):,} {label}", ["checking", "writing"], **self._bar(frame)) as stages:
@@ -246,8 +252,8 @@ class Table:
             stages.done("writing")
             return report
 
-    def insert_frame(self, frame: pd.DataFrame) -> Report:
-        """Load new rows in bulk (no id column values); all or nothing."""
+    def insert_frame(self, frame: Any) -> Report:
+        """Load new rows in bulk from a pandas or polars frame (no id column values); all or nothing."""
         with Stages(f"inserting {len(frame):,} {self._aio.label}", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.insert_frame, frame)
 
@@ -264,8 +270,9 @@ class Transactions(Table):
         """Post one transaction: `qa.transactions.post(42, "deposit", "100.00", description="top-up")`."""
         return self.kit.run(lambda: self._aio.post(account_id, kind, amount, **fields))
 
-    def post_frame(self, frame: pd.DataFrame) -> Report:
-        """Post many transactions in frame order, all or nothing (no balance may go below zero on the way)."""
+    def post_frame(self, frame: Any) -> Report:
+        """Post many transactions in frame order (pandas or polars), all or nothing (no balance may go below
+        zero on the way)."""
         with Stages(f"posting {len(frame):,} transactions", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.post_frame, frame)
 
