@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
 from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.metrics import Metrics
 from toolkit.notebook.progress import Progress, Stages
 from toolkit.settings import Settings
 
@@ -79,7 +80,7 @@ def start_portal() -> tuple[BlockingPortal, Callable[[], None]]:
 
 class Toolkit:
     """One connection: `qa.accounts`, `qa.transactions`, `qa.audit` (and `qa.<path>` for every resource),
-    `qa.sql(...)`, `qa.migrations`."""
+    `qa.sql(...)`, `qa.metrics`, `qa.migrations`."""
 
     def __init__(self, settings: Settings, *, actor: str | None = None, progress: bool = True) -> None:
         self.progress = progress
@@ -89,6 +90,7 @@ class Toolkit:
         self.accounts = Table(self, self.aio.accounts)
         self.transactions = Transactions(self, self.aio.transactions)
         self.audit = Audit(self, self.aio.audit)
+        self.metrics = Metrics(self, self.aio.metrics)
         from toolkit.notebook.migrations import Migrations
 
         self.migrations = Migrations(self)
