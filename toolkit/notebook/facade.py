@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
 from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.display import Listing, audit_entries
 from toolkit.notebook.metrics import Metrics
 from toolkit.notebook.progress import Progress, Stages
 from toolkit.settings import Settings
@@ -281,6 +282,7 @@ class Audit(Table):
 
     _aio: AsyncAudit
 
-    def history(self, entity: str, entity_id: int) -> list[e.AuditEntry]:
-        """Every change to one row, oldest first: `qa.audit.history("account", 42)`."""
-        return self.kit.run(self._aio.history, entity, entity_id)
+    def history(self, entity: str, entity_id: int) -> Listing[e.AuditEntry]:
+        """Every change to one row, oldest first: `qa.audit.history("account", 42)`. A list of entries that
+        a notebook shows as a table (`.table()` gives it as a DataFrame)."""
+        return audit_entries(self.kit.run(self._aio.history, entity, entity_id))
