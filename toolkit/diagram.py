@@ -95,7 +95,7 @@ def mermaid(metadata: MetaData | None = None) -> str:
 
 
 class Diagram:
-    """The ER diagram as a notebook shows it: an inline SVG (no JavaScript, no network), Mermaid as text."""
+    """The ER diagram as a notebook shows it: an SVG (no JavaScript, no network), Mermaid as its text."""
 
     def __init__(self, metadata: MetaData | None = None) -> None:
         self.metadata = metadata
@@ -107,6 +107,14 @@ class Diagram:
 
     def _repr_svg_(self) -> str:
         return self.svg()
+
+    def _repr_html_(self) -> str:
+        """The SVG as an <img> data URL: JupyterLab shows HTML (sanitized) in a notebook it does not trust,
+        where it would show no SVG output, and so do HTML exports."""
+        import base64
+
+        data = base64.b64encode(self.svg().encode()).decode()
+        return f'<img alt="ER diagram of the models" src="data:image/svg+xml;base64,{data}">'
 
     def __repr__(self) -> str:
         return mermaid(self.metadata)

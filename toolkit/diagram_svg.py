@@ -9,7 +9,7 @@ from html import escape
 from toolkit.diagram import Box, Field, Link
 
 PER_ROW = 3  # fits a notebook's output width (about 1,000 px)
-CHAR = 7.3  # px per character of the 12px monospace font
+CHAR = 7.5  # px per character of a 12px monospace font (a little over, so no font overflows a box)
 ROW, HEAD, PAD, GAP = 20, 28, 10, 70
 INK, LINE, KEY, MUTED, STRIPE = "#2b4a75", "#5b7db1", "#a86b00", "#7a8290", "#f3f6fa"
 FONT = 'font-family="ui-monospace, Menlo, Consolas, monospace" font-size="12"'

@@ -4,7 +4,13 @@ well offline: tables, the chart and the ER diagram show in headless Chromium wit
 from __future__ import annotations
 
 import base64
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -145,3 +151,61 @@ def test_a_long_read_leaves_no_progress_text_in_the_saved_notebook(notebook_env,
         assert bars, "a bar was shown while the work ran"  # and emptied when it was done:
         assert all(not any(str(v).strip() for v in o["data"].values()) for o in bars), bars
     assert not STALE_BAR.search(output_text(nb)) and "reading" not in output_text(nb)
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on the loopback, serving `tmp_path / "root"`, that fetches no news or updates."""
+    root, config = tmp_path / "root", tmp_path / "config"
+    root.mkdir()
+    config.mkdir()
+    (config / "jupyter_lab_config.py").write_text(
+        "c.LabApp.news_url = None\n"
+        "c.LabApp.check_for_updates_class = 'jupyterlab.handlers.announcements.NeverCheckForUpdate'\n"
+    )
+    env = os.environ | {
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1"]
+    command += [
+        f"--port={port}",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        f"--notebook-dir={root}",
+    ]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # until it answers (or has died): a wait, not a timing assertion
+            assert server.poll() is None, "jupyter lab exited"
+            try:
+                urllib.request.urlopen(f"{base}/api/status", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield root, base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_jupyterlab_shows_the_tables_and_diagram_of_a_saved_notebook(executed, jupyterlab):
+    root, base = jupyterlab
+    [migrations] = [p for p in NOTEBOOKS if p.stem == "04-migrations"]
+    nbformat.write(executed(migrations), root / "saved.ipynb")  # run elsewhere: JupyterLab does not trust it
+    seen = visit(f"{base}/lab/tree/saved.ipynb", budget_ms=30000, size="1400,1000")
+    visit(
+        f"{base}/lab/tree/saved.ipynb", screenshot=artifact("jupyterlab-04-migrations.png"), budget_ms=30000
+    )
+    assert seen.outside == []
+    assert re.search(
+        r'<img[^>]+alt="ER diagram of the models"[^>]+src="data:image/svg\+xml;base64,', seen.dom
+    )
+    assert re.search(r"<table[^>]*>.*?<th[^>]*>revision</th>", seen.dom, re.S)
+    assert "erDiagram" not in seen.dom  # the diagram's text form is not what shows
