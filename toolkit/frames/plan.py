@@ -30,6 +30,18 @@ class Report:
             f", {self.skipped_conflicts} conflicts skipped, {self.skipped_invalid} invalid rows skipped"
         )
 
+    def table(self) -> pd.DataFrame:
+        """The counts as a one-row table (what a notebook shows)."""
+        counts = (self.inserted, self.updated, self.unchanged, self.skipped_conflicts, self.skipped_invalid)
+        names = ("inserted", "updated", "unchanged", "conflicts skipped", "invalid rows skipped")
+        return pd.DataFrame([{"entity": self.entity, **dict(zip(names, counts, strict=True))}])
+
+    def __repr__(self) -> str:
+        return self.table().to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return self.table().to_html(index=False, border=0)
+
 
 @dataclass
 class Plan:

@@ -19,6 +19,7 @@ from toolkit.db_errors import DRIVER_ERRORS, toolkit_error
 from toolkit.errors import NotAResource
 from toolkit.frames import polars
 from toolkit.frames.plan import Plan, Report
+from toolkit.notebook.metrics import AsyncMetrics
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.resources import Resource
 from toolkit.services import AuditService
@@ -53,6 +54,7 @@ class AsyncToolkit:
             self, TransactionRepository, resources.of(TransactionRepository)
         )
         self.audit = AsyncAudit(self, AuditRepository, resources.of(AuditRepository))
+        self.metrics = AsyncMetrics(self)
         self._head_checked = 0.0
 
     async def call(self, service: type[S], fn: Callable[[S], Awaitable[T]]) -> T:

@@ -22,6 +22,8 @@ from sqlalchemy.engine import URL
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
 from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.display import Listing, audit_entries
+from toolkit.notebook.metrics import Metrics
 from toolkit.notebook.progress import Progress, Stages
 from toolkit.settings import Settings
 
@@ -79,7 +81,7 @@ def start_portal() -> tuple[BlockingPortal, Callable[[], None]]:
 
 class Toolkit:
     """One connection: `qa.accounts`, `qa.transactions`, `qa.audit` (and `qa.<path>` for every resource),
-    `qa.sql(...)`, `qa.migrations`."""
+    `qa.sql(...)`, `qa.metrics`, `qa.migrations`."""
 
     def __init__(self, settings: Settings, *, actor: str | None = None, progress: bool = True) -> None:
         self.progress = progress
@@ -89,6 +91,7 @@ class Toolkit:
         self.accounts = Table(self, self.aio.accounts)
         self.transactions = Transactions(self, self.aio.transactions)
         self.audit = Audit(self, self.aio.audit)
+        self.metrics = Metrics(self, self.aio.metrics)
         from toolkit.notebook.migrations import Migrations
 
         self.migrations = Migrations(self)
@@ -286,6 +289,7 @@ class Audit(Table):
 
     _aio: AsyncAudit
 
-    def history(self, entity: str, entity_id: int) -> list[e.AuditEntry]:
-        """Every change to one row, oldest first: `qa.audit.history("account", 42)`."""
-        return self.kit.run(self._aio.history, entity, entity_id)
+    def history(self, entity: str, entity_id: int) -> Listing[e.AuditEntry]:
+        """Every change to one row, oldest first: `qa.audit.history("account", 42)`. A list of entries that
+        a notebook shows as a table (`.table()` gives it as a DataFrame)."""
+        return audit_entries(self.kit.run(self._aio.history, entity, entity_id))
