@@ -1,20 +1,26 @@
 """Two `queaccount serve` hosts on one primary and its streaming hot standby (toolkit/cluster.py: the embedded
-wheel's initdb, pg_basebackup -R and pg_ctl), over real HTTP on loopback."""
+wheel's initdb, pg_basebackup -R and pg_ctl), over real HTTP on loopback, with haproxy in front as
+deploy/haproxy.cfg configures it."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import subprocess
+import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
-from tests.e2e.test_serve import Server
+from benchmarks.apt import ensure_command
+from tests.e2e.test_serve import Server, free_port
 from toolkit.cluster import LocalCluster
 from toolkit.roles import READER, WRITER
 from toolkit.services import ApiKeyService
@@ -22,6 +28,31 @@ from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
 pytestmark = pytest.mark.replicas
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Balancer:
+    """haproxy with the repository's configuration, the two hosts' loopback ports in place of their names."""
+
+    def __init__(self, *hosts: Server) -> None:
+        config = (ROOT / "deploy" / "haproxy.cfg").read_text()
+        port = free_port()
+        config = config.replace("bind :8000", f"bind 127.0.0.1:{port}")
+        for name, host in zip(("sidecar-a", "sidecar-b"), hosts, strict=True):
+            config = config.replace(f"{name}:8000", host.base.removeprefix("http://"))
+        self.config = tempfile.NamedTemporaryFile("w", suffix=".cfg")  # noqa: SIM115 - closed in stop()
+        self.config.write(config)
+        self.config.flush()
+        self.output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in stop()
+        command = [ensure_command("haproxy"), "-db", "-f", self.config.name]
+        self.process = subprocess.Popen(command, stdout=self.output, stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.config.close()
+        self.output.close()
 
 
 class Hosts:
@@ -38,6 +69,7 @@ class Hosts:
         self.b = Server(cluster.url("primary"), env=env)
         self.writer = self.key("writer", "write")
         self.reader = self.key("reader", "read")
+        self.balancer: Balancer | None = None
 
     def keys(self, fn: Callable[[ApiKeyService], Awaitable[Any]]) -> Any:
         async def run() -> Any:
@@ -66,8 +98,11 @@ def hosts() -> Iterator[Hosts]:
         try:
             made.a.wait_until_ready()
             made.b.wait_until_ready()
+            made.balancer = Balancer(made.a, made.b)
             yield made
         finally:
+            if made.balancer is not None:
+                made.balancer.stop()
             made.a.stop()
             made.b.stop()
 
@@ -210,15 +245,36 @@ def test_with_the_standby_stopped_reads_go_to_the_primary_writes_go_on_and_nothi
     until(back_on_the_standby, 20, "reads back on the restarted standby")
 
 
-def test_sigterm_drains_readiness_first_then_the_host_stops(hosts):
-    hosts.a.process.send_signal(signal.SIGTERM)
-    draining = until(
-        lambda: (r := httpx.get(f"{hosts.a.base}/health/ready")).status_code == 503 and r,
-        2,
-        "503 while draining",
-    )
-    assert "draining" in draining.json()["reason"]
-    assert httpx.get(f"{hosts.a.base}/v1/accounts?limit=1", headers=hosts.reader).status_code == 200
-    assert httpx.get(f"{hosts.b.base}/health/ready").status_code == 200  # the other host takes over
-    hosts.a.process.wait(timeout=15)
+def test_a_host_stopping_behind_the_balancer_drains_and_no_request_fails(hosts):
+    balancer = hosts.balancer
+    url = f"{balancer.base}/v1/accounts?limit=1"
+    until(lambda: httpx.get(url, headers=hosts.reader).status_code == 200, 10, "haproxy answering")
+    answers: list[int | str] = []
+    stopping = threading.Event()
+
+    def poll() -> None:
+        while not stopping.is_set():
+            try:
+                answers.append(httpx.get(url, headers=hosts.reader, timeout=10).status_code)
+            except httpx.HTTPError as error:
+                answers.append(type(error).__name__)
+
+    client = threading.Thread(target=poll)
+    client.start()
+    try:
+        hosts.a.process.send_signal(signal.SIGTERM)
+        draining = until(
+            lambda: (r := httpx.get(f"{hosts.a.base}/health/ready")).status_code == 503 and r,
+            2,
+            "503 at SIGTERM",
+        )
+        assert "draining" in draining.json()["reason"]
+        assert httpx.get(f"{hosts.a.base}/v1/accounts?limit=1", headers=hosts.reader).status_code == 200
+        hosts.a.process.wait(timeout=20)
+        served_after = len(answers)
+        until(lambda: len(answers) > served_after + 5, 10, "answers after host A stopped")
+    finally:
+        stopping.set()
+        client.join(timeout=15)
+    assert answers and set(answers) == {200}, answers  # every request answered, by A while it drained, then B
     assert "database pool closed" in hosts.a.stop()
