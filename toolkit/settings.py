@@ -99,7 +99,7 @@ class Settings:
 
     database_url: URL | None = field(default=None, repr=False)
     write_database_url: URL | None = field(default=None, repr=False)
-    # The reader's URL on the primary, or on hot standbys (several, comma-separated): see `toolkit.replicas`.
+    # The reader's URL on the primary, or on hot standbys (several, comma-separated): toolkit/endpoints.py.
     read_database_url: tuple[URL, ...] = field(default=(), repr=False)
     read_from: str = "primary"  # where the notebook's frames are read: "replica" sends them to the standbys
     home: Path = field(default_factory=default_home)
@@ -114,7 +114,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     cache_max_age_s: int = 0
     compress_min_bytes: int = 500
-    drain_s: float = 0.0
+    drain_s: float = 0.0  # after SIGTERM the sidecar answers readiness 503 but serves this long, then stops
 
     @classmethod
     def load(

@@ -1,13 +1,12 @@
 """Two `queaccount serve` hosts on one primary and its streaming hot standby (toolkit/cluster.py: the embedded
 wheel's initdb, pg_basebackup -R and pg_ctl), over real HTTP on loopback, with haproxy in front as
-deploy/haproxy.cfg configures it."""
+deploy/haproxy.cfg configures it (benchmarks/http/replicas.py runs it with loopback addresses)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -19,8 +18,8 @@ import httpx
 import psycopg
 import pytest
 
-from benchmarks.apt import ensure_command
-from tests.e2e.test_serve import Server, free_port
+from benchmarks.http.replicas import haproxy
+from tests.e2e.test_serve import Server
 from toolkit.cluster import LocalCluster
 from toolkit.roles import READER, WRITER
 from toolkit.services import ApiKeyService
@@ -28,31 +27,6 @@ from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
 pytestmark = pytest.mark.replicas
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class Balancer:
-    """haproxy with the repository's configuration, the two hosts' loopback ports in place of their names."""
-
-    def __init__(self, *hosts: Server) -> None:
-        config = (ROOT / "deploy" / "haproxy.cfg").read_text()
-        port = free_port()
-        config = config.replace("bind :8000", f"bind 127.0.0.1:{port}")
-        for name, host in zip(("sidecar-a", "sidecar-b"), hosts, strict=True):
-            config = config.replace(f"{name}:8000", host.base.removeprefix("http://"))
-        self.config = tempfile.NamedTemporaryFile("w", suffix=".cfg")  # noqa: SIM115 - closed in stop()
-        self.config.write(config)
-        self.config.flush()
-        self.output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed in stop()
-        command = [ensure_command("haproxy"), "-db", "-f", self.config.name]
-        self.process = subprocess.Popen(command, stdout=self.output, stderr=subprocess.STDOUT)
-        self.base = f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.config.close()
-        self.output.close()
 
 
 class Hosts:
@@ -69,7 +43,7 @@ class Hosts:
         self.b = Server(cluster.url("primary"), env=env)
         self.writer = self.key("writer", "write")
         self.reader = self.key("reader", "read")
-        self.balancer: Balancer | None = None
+        self.balancer = ""  # haproxy's base URL
 
     def keys(self, fn: Callable[[ApiKeyService], Awaitable[Any]]) -> Any:
         async def run() -> Any:
@@ -98,11 +72,10 @@ def hosts() -> Iterator[Hosts]:
         try:
             made.a.wait_until_ready()
             made.b.wait_until_ready()
-            made.balancer = Balancer(made.a, made.b)
-            yield made
+            backends = [host.base.removeprefix("http://") for host in (made.a, made.b)]
+            with haproxy(backends, Path(tempfile.mkdtemp()) / "haproxy.log") as made.balancer:
+                yield made
         finally:
-            if made.balancer is not None:
-                made.balancer.stop()
             made.a.stop()
             made.b.stop()
 
@@ -246,8 +219,7 @@ def test_with_the_standby_stopped_reads_go_to_the_primary_writes_go_on_and_nothi
 
 
 def test_a_host_stopping_behind_the_balancer_drains_and_no_request_fails(hosts):
-    balancer = hosts.balancer
-    url = f"{balancer.base}/v1/accounts?limit=1"
+    url = f"{hosts.balancer}/v1/accounts?limit=1"
     until(lambda: httpx.get(url, headers=hosts.reader).status_code == 200, 10, "haproxy answering")
     answers: list[int | str] = []
     stopping = threading.Event()
