@@ -11,10 +11,13 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import QueAccountError
-from toolkit.settings import PREFIX, Settings
+from toolkit.settings import PREFIX, Settings, joined_urls
+
+if TYPE_CHECKING:
+    from sidecar.routes.health import Draining
 
 DEMO_KEY = "demo"
 
@@ -66,20 +69,39 @@ def announce_when_listening(host: str, port: int, text: str, seconds: float = 12
     return thread
 
 
+def drain_on_sigterm(draining: Draining, seconds: float) -> None:
+    """From now on, SIGTERM first turns readiness to 503 and keeps serving for `seconds` (so a load balancer
+    stops sending requests here), then shuts down as before: requests in flight finish, the pool closes.
+    Called at startup, in the process that serves (each worker), after uvicorn has installed its handler."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if seconds <= 0 or not callable(previous) or threading.current_thread() is not threading.main_thread():
+        return
+
+    def drain(signum: int, frame: Any) -> None:
+        if draining.since is not None:
+            return
+        draining.start()
+        timer = threading.Timer(seconds, previous, (signum, frame))
+        timer.daemon = True
+        timer.start()
+
+    signal.signal(signal.SIGTERM, drain)
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     """Serve `sidecar.app:create_app` until interrupted. Workers read settings from the environment, so the
     resolved database URL is passed on there (the embedded server, when used, is started once, here)."""
     import uvicorn
 
-    from toolkit.db import role_urls
+    from toolkit.db import endpoints
     from toolkit.roles import refuse_privileged
 
     # Workers connect as the writing and reading roles only; the owner's URL is not theirs to have.
-    write, read = role_urls(settings)
-    for url in (write, read):
+    where = endpoints(settings)
+    for url in (where.write, where.read, *where.standbys):
         refuse_privileged(url)
-    os.environ[PREFIX + "WRITE_DATABASE_URL"] = write.render_as_string(hide_password=False)
-    os.environ[PREFIX + "READ_DATABASE_URL"] = read.render_as_string(hide_password=False)
+    os.environ[PREFIX + "WRITE_DATABASE_URL"] = where.write.render_as_string(hide_password=False)
+    os.environ[PREFIX + "READ_DATABASE_URL"] = joined_urls((where.read, *where.standbys))
     os.environ.pop(PREFIX + "DATABASE_URL", None)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with Python's default handler that would end the
     # process without running exit hooks, leaving an embedded PostgreSQL running. Exit normally instead.

@@ -26,7 +26,7 @@ from toolkit.services import AuditService
 from toolkit.services.frame_reads import FrameReads
 from toolkit.services.rows import Rows
 from toolkit.services.sql import SqlService
-from toolkit.settings import Settings
+from toolkit.settings import Settings, checked_read_from
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -44,8 +44,9 @@ class AsyncToolkit:
     """`await`-style access; `toolkit.connect()` wraps it for plain synchronous calls."""
 
     def __init__(self, settings: Settings, *, actor: str | None = None) -> None:
-        from toolkit.wiring import create_container
+        from toolkit.wiring import create_container, frames_scope
 
+        self.frames_scope = frames_scope
         self.settings = settings
         self.actor = actor or default_actor()
         self.container: wireup.AsyncContainer = create_container(settings)
@@ -65,10 +66,11 @@ class AsyncToolkit:
 
         return await self.in_scope(with_service)
 
-    async def in_scope(self, fn: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `fn(scope)` in a new container scope; driver and SQLAlchemy errors become toolkit errors."""
+    async def in_scope(self, fn: Callable[[Any], Awaitable[T]], *, frames: bool = False) -> T:
+        """Run `fn(scope)` in a new container scope (`frames`: one that reads frames, on the standbys with
+        `read_from="replica"`); driver and SQLAlchemy errors become toolkit errors."""
         try:
-            async with self.container.enter_scope() as scope:
+            async with self.frames_scope(self.container) if frames else self.container.enter_scope() as scope:
                 return await fn(scope)
         except DRIVER_ERRORS as error:
             raise toolkit_error(error, await self.masked_url()) from None
@@ -174,13 +176,13 @@ class AsyncTable:
             kinds = {"as_arrow": as_arrow, "as_polars": as_polars}
             return await reader.frame(*conditions, progress=progress, **kinds, **options)
 
-        return await self.kit.in_scope(read)
+        return await self.kit.in_scope(read, frames=True)
 
     async def iter_frames(
         self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
     ) -> AsyncGenerator[Any]:
         try:
-            async with self.kit.container.enter_scope() as scope:
+            async with self.kit.frames_scope(self.kit.container) as scope:
                 reader = FrameReads(await scope.get(self.repository))
                 options |= {"chunk_rows": chunk_rows, "as_polars": as_polars}
                 async for chunk in reader.iter_frames(*conditions, **options):
@@ -239,11 +241,17 @@ class AsyncAudit(AsyncTable):
 
 
 async def connect_async(
-    url: str | None = None, *, actor: str | None = None, settings: Settings | None = None
+    url: str | None = None,
+    *,
+    actor: str | None = None,
+    settings: Settings | None = None,
+    read_from: str | None = None,
 ) -> AsyncToolkit:
     """The async face: `qa = await toolkit.connect_async()`, then `await qa.accounts.frame(...)`."""
     settings = settings if settings is not None else Settings.load()
     if url is not None:
         settings = settings.with_url(url)
-    settings = replace(settings, pool_pre_ping=True)
+    settings = replace(
+        settings, pool_pre_ping=True, read_from=checked_read_from(read_from or settings.read_from)
+    )
     return AsyncToolkit(settings, actor=actor)

@@ -25,7 +25,7 @@ from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTran
 from toolkit.notebook.display import Listing, audit_entries
 from toolkit.notebook.metrics import Metrics
 from toolkit.notebook.progress import Progress, Stages
-from toolkit.settings import Settings
+from toolkit.settings import Settings, checked_read_from
 
 T = TypeVar("T")
 _current: Toolkit | None = None
@@ -37,10 +37,13 @@ def connect(
     actor: str | None = None,
     progress: bool = True,
     settings: Settings | None = None,
+    read_from: str | None = None,
 ) -> Toolkit:
     """Connect to QueAccount. With no `url` (and no QUEACCOUNT_DATABASE_URL), an embedded PostgreSQL starts.
 
-    `actor` names who makes changes in the audit log (default: `notebook:<os user>`).
+    `actor` names who makes changes in the audit log (default: `notebook:<os user>`). `read_from="replica"`
+    reads frames on the hot standbys of QUEACCOUNT_READ_DATABASE_URL (a replica may lag behind your own
+    writes; writes, `get()` and `qa.sql()` stay on the primary).
 
         >>> qa = toolkit.connect(actor="alice")
         >>> df = qa.accounts.frame(plan=["pro", "business"], order_by="-balance", limit=100)
@@ -49,7 +52,8 @@ def connect(
     settings = settings if settings is not None else Settings.load()
     if url is not None:
         settings = settings.with_url(url)
-    settings = replace(settings, pool_pre_ping=True)
+    chosen = checked_read_from(read_from or settings.read_from)
+    settings = replace(settings, pool_pre_ping=True, read_from=chosen)
     _current = Toolkit(settings, actor=actor, progress=progress)
     return _current
 
