@@ -21,6 +21,7 @@ def expiry(expires: str | datetime | timedelta, now: datetime) -> datetime:
     >>> expiry("8h", datetime(2026, 12, 1, 9, tzinfo=UTC)).isoformat()
     '2026-12-01T17:00:00+00:00'
     """
+    given = expires
     if isinstance(expires, str):
         text = expires.strip().lower()
         lifetime = LIFETIME.fullmatch(text)
@@ -34,7 +35,7 @@ def expiry(expires: str | datetime | timedelta, now: datetime) -> datetime:
     try:
         moment = now + expires if isinstance(expires, timedelta) else expires
     except OverflowError:
-        raise ValidationFailed(Issue(None, "expires", f"{expires} from now is past the year 9999")) from None
+        raise ValidationFailed(Issue(None, "expires", f"{given} from now is past the year 9999")) from None
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     if moment <= now:
         raise ValidationFailed(
