@@ -19,7 +19,11 @@ from toolkit.settings import PREFIX, Settings, joined_urls
 if TYPE_CHECKING:
     from sidecar.routes.health import Draining
 
+if TYPE_CHECKING:
+    from toolkit.entities import ApiKey
+
 DEMO_KEY = "demo"
+DEMO_KEY_LIFETIME = "12h"  # the demo revokes its key when it stops; this is for a demo killed outright
 
 
 def log_config() -> dict[str, Any]:
@@ -116,8 +120,9 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     )
 
 
-def prepare_demo(settings: Settings) -> str:
-    """Migrate, load the sample when the database is empty, and (re)create the demo read key; its secret."""
+def prepare_demo(settings: Settings) -> tuple[ApiKey, str]:
+    """Migrate, load the sample when the database is empty, and (re)create the demo read key (expiring after
+    DEMO_KEY_LIFETIME); the key and its secret."""
     from toolkit import migrations, roles
     from toolkit.db import resolve_url
     from toolkit.wiring import create_container
@@ -126,7 +131,7 @@ def prepare_demo(settings: Settings) -> str:
     migrations.upgrade(settings=settings)
     roles.setup(resolve_url(settings))
 
-    async def prepare() -> str:
+    async def prepare() -> tuple[ApiKey, str]:
         from toolkit.services import ApiKeyService, SampleDataService
 
         container = create_container(settings)
@@ -140,8 +145,7 @@ def prepare_demo(settings: Settings) -> str:
                 keys = await scope.get(ApiKeyService)
                 if await keys.keys.find_active(name=DEMO_KEY) is not None:
                     await keys.revoke(DEMO_KEY, actor="demo")
-                _, secret = await keys.create(DEMO_KEY, "read", actor="demo")
-                return secret
+                return await keys.create(DEMO_KEY, "read", actor="demo", expires=DEMO_KEY_LIFETIME)
         finally:
             await container.close()
 

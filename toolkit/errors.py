@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 
@@ -54,6 +55,15 @@ class AccountClosed(Conflict):
 class ReopenRefused(AccountClosed):
     def __init__(self, account_id: int) -> None:
         super().__init__(account_id, doing="reopen")
+
+
+class ApiKeyExpired(QueAccountError):
+    """An API key was presented after its expiry: it is refused like a revoked one, with this message."""
+
+    def __init__(self, name: str, expires_at: Any) -> None:
+        when = expires_at.astimezone(UTC)
+        super().__init__(f"the API key {name!r} expired at {when:%Y-%m-%d %H:%M:%S} UTC")
+        self.name, self.expires_at = name, expires_at
 
 
 class ReadOnlyField(QueAccountError):
