@@ -115,7 +115,7 @@ class Plan:
         return (
             f"{self.entity} plan: {len(self.inserts)} to insert, {self.updated_rows} to update "
             f"({self.updated_cells} cells), {len(self.unchanged)} unchanged, "
-            f"{len(self.conflicts)} conflicts, {self.invalid_rows} invalid rows"
+            f"{_count(len(self.conflicts), 'conflict')}, {_count(self.invalid_rows, 'invalid row')}"
             + (f", {_count(frame_level, 'frame issue')}" if frame_level else "")
         )
 
