@@ -19,17 +19,20 @@ def test_frame_issues_are_counted_and_shown_as_apply_refuses_them(two):
     frame = two.accounts.frame(order_by="id").drop(columns="version")
     frame["nickname"] = "x"
     frame.loc[0, "plan"] = "pro"
+    frame.loc[1, "email"] = "not-an-email"
     plan = two.accounts.diff(frame)
     text = str(plan)
     headline, refuses, *listed = text.splitlines()
-    assert headline.endswith("0 conflicts, 0 invalid rows, 2 frame issues")
+    assert headline.endswith("0 conflicts, 1 invalid row, 2 frame issues")
     assert refuses == "apply() would refuse it:"
     with pytest.raises(ValidationFailed) as refused:
         plan.apply(skip_invalid=True)
-    assert sorted(line.removeprefix("  - ") for line in listed) == sorted(
-        str(i) for i in refused.value.issues
-    )
+    whole = sorted(str(i) for i in refused.value.issues if i.row is None)
+    assert sorted(line.removeprefix("  - ") for line in listed[:2]) == whole
     assert "field 'nickname': unknown column" in text and "field 'version': needed to update rows" in text
+    # skip_invalid=True cannot help while the frame itself is refused, so the line offers no skip
+    assert listed[2] == "  - 1 invalid row: row 1, field 'email': is not a valid email address"
+    assert [str(i) for i in refused.value.issues if i.row is not None] == [listed[2].split(": ", 1)[1]]
     html = plan._repr_html_()
     assert "2 frame issues" in html and "<li>field &#x27;nickname&#x27;: unknown column" in html
     assert two.accounts.get(1).plan == "free"

@@ -9,11 +9,10 @@ from html import escape
 
 import pandas as pd
 
-from toolkit.errors import Conflict, Issue, ValidationFailed
+from toolkit.errors import Conflict, ValidationFailed
+from toolkit.frames.refusals import REFUSES, conflict_list, count, refusals
+from toolkit.frames.refusals import issue_list as issue_list  # where the services take it from
 from toolkit.frames.validate import FrameSpec, Issues
-
-REFUSES = "apply() would refuse it:"
-SKIPS = " (apply(skip_%s=True) writes the rest)"
 
 
 @dataclass(frozen=True)
@@ -96,27 +95,15 @@ class Plan:
     def refusals(self) -> list[str]:
         """Every refusal apply() would give, in words: each frame issue, then the invalid rows and the
         conflicts (which `skip_invalid=True` / `skip_conflicts=True` would skip instead)."""
-        said = [str(issue) for issue in issue_list(self.frame_issues)]
-        rows = self.invalid.loc[self.invalid["row"].notna()]
-        if len(rows):
-            shown = "; ".join(str(issue) for issue in issue_list(rows.head(3)))
-            said.append(
-                f"{_count(self.invalid_rows, 'invalid row')}{SKIPS % 'invalid'}: {shown}{_more(rows)}"
-            )
-        if len(self.conflicts):
-            said.append(
-                f"{_count(len(self.conflicts), 'conflict')}{SKIPS % 'conflicts'}: "
-                f"{conflict_list(self.conflicts.head(3), self.key)}{_more(self.conflicts)}"
-            )
-        return said
+        return refusals(self.invalid, self.conflicts, self.key)
 
     def headline(self) -> str:
         frame_level = len(self.frame_issues)
         return (
             f"{self.entity} plan: {len(self.inserts)} to insert, {self.updated_rows} to update "
             f"({self.updated_cells} cells), {len(self.unchanged)} unchanged, "
-            f"{_count(len(self.conflicts), 'conflict')}, {_count(self.invalid_rows, 'invalid row')}"
-            + (f", {_count(frame_level, 'frame issue')}" if frame_level else "")
+            f"{count(len(self.conflicts), 'conflict')}, {count(self.invalid_rows, 'invalid row')}"
+            + (f", {count(frame_level, 'frame issue')}" if frame_level else "")
         )
 
     def summary(self) -> str:
@@ -149,24 +136,6 @@ class Plan:
                 if len(frame) > 50:
                     parts.append(f"<p>… and {len(frame) - 50} more</p>")
         return "".join(parts)
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"
-
-
-def _more(frame: pd.DataFrame, shown: int = 3) -> str:
-    return f" (and {len(frame) - shown} more)" if len(frame) > shown else ""
-
-
-def conflict_list(conflicts: pd.DataFrame, key: str = "id") -> str:
-    """`row 3 (id 7: yours v1, now v2), ...`: conflicts as the messages name them."""
-    return ", ".join(
-        f"row {row} ({key} {id_}: yours v{yours}, now v{now})"
-        for row, id_, yours, now in conflicts[["row", key, "your_version", "current_version"]].itertuples(
-            index=False
-        )
-    )
 
 
 def same(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -249,14 +218,6 @@ def without_invalid(plan: Plan) -> Plan:
         plan.key,
         plan.applier,
     )
-
-
-def issue_list(frame: pd.DataFrame) -> list[Issue]:
-    """(row, column, reason) rows as Issues."""
-    return [
-        Issue(row, None if pd.isna(col) else str(col), str(reason))
-        for row, col, reason in frame[["row", "column", "reason"]].itertuples(index=False)
-    ]
 
 
 def refuse(plan: Plan, skip_conflicts: bool, skip_invalid: bool) -> None:
