@@ -148,3 +148,11 @@ def test_a_closed_account_matched_by_email_is_refused_as_by_id(three):
     three.accounts.close(2)
     plan = three.accounts.diff(pd.DataFrame({"email": ["bo@example.com"], "plan": ["free"]}), key="email")
     assert "the account is closed" in plan.invalid["reason"].iloc[0]
+
+
+def test_insert_false_without_a_key_refuses_the_rows_without_ids(three):
+    frame = pd.concat([three.accounts.frame(id=[1]).assign(plan="pro"), finance_csv().iloc[[3]]])
+    plan = three.accounts.diff(frame.reset_index(drop=True), insert=False)
+    assert plan.invalid[["row", "column"]].values.tolist() == [[1, "id"]]
+    assert plan.invalid["reason"].iloc[0].startswith("has no id (insert=False")
+    assert (len(plan.inserts), plan.updated_rows) == (0, 1)
