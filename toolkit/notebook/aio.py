@@ -30,6 +30,7 @@ from toolkit.settings import Settings, checked_read_from
 
 T = TypeVar("T")
 S = TypeVar("S")
+Key = str | tuple[str, ...] | list[str]  # a natural key: "email", ("account_id", "title")
 log = logging.getLogger("toolkit.notebook")
 
 
@@ -210,16 +211,16 @@ class AsyncTable:
     async def close(self, id: int, *, version: int | None = None) -> Any:
         return await self.rows(lambda r: r.close(id, actor=self.kit.actor, version=version), writes=True)
 
-    async def diff(self, frame: Any) -> Plan:
+    async def diff(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Plan:
         frame = polars.to_pandas(frame)
-        return await self.rows(lambda r: r.diff(frame))
+        return await self.rows(lambda r: r.diff(frame, key=key, insert=insert))
 
     async def apply(self, plan: Plan, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
         skips = {"skip_conflicts": skip_conflicts, "skip_invalid": skip_invalid}
         return await self.rows(lambda r: r.apply(plan, actor=self.kit.actor, **skips), writes=True)
 
-    async def save(self, frame: Any) -> Report:
-        return await self.apply(await self.diff(frame))
+    async def save(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Report:
+        return await self.apply(await self.diff(frame, key=key, insert=insert))
 
     async def insert_frame(self, frame: Any) -> Report:
         frame = polars.to_pandas(frame)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
-from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions, Key
 from toolkit.notebook.display import Listing, audit_entries
 from toolkit.notebook.metrics import Metrics
 from toolkit.notebook.progress import Progress, Stages
@@ -236,10 +236,17 @@ class Table:
         """Close a row for good (accounts: a closed account cannot be reopened)."""
         return self.kit.run(lambda: self._aio.close(id, version=version))
 
-    def diff(self, frame: Any) -> Plan:
+    def diff(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Plan:
         """What saving `frame` (pandas or polars) would do: inserts, changed cells, conflicts, invalid rows.
-        Writes nothing."""
-        plan = self.kit.run(self._aio.diff, frame)
+        Writes nothing.
+
+        Rows are matched by id; with `key`, a natural key, rows without an id are matched by it (a CSV of
+        emails), and a row without a version is checked against the row as diff() read it. `insert=False`
+        refuses rows that match none instead of inserting them.
+
+            >>> qa.accounts.diff(pd.read_csv("finance.csv"), key="email").apply()
+        """
+        plan = self.kit.run(lambda: self._aio.diff(frame, key=key, insert=insert))
         plan.applier = self.apply
         return plan
 
@@ -249,11 +256,12 @@ class Table:
             lambda: self._aio.apply(plan, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid)
         )
 
-    def save(self, frame: Any) -> Report:
-        """`diff(frame).apply()`: write back an edited frame; refused whole on any conflict or invalid row."""
+    def save(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Report:
+        """`diff(frame, key=..., insert=...).apply()`: write back an edited frame (pandas or polars); refused
+        whole on any conflict or invalid row."""
         label = self._aio.label
         with Stages(f"saving {len(frame):,} {label}", ["checking", "writing"], **self._bar(frame)) as stages:
-            plan = self.diff(frame)
+            plan = self.diff(frame, key=key, insert=insert)
             stages.done("checking")
             report = plan.apply()
             stages.done("writing")
