@@ -81,7 +81,7 @@ async def _holders(
     await fetch(session, "ANALYZE qa_keys")
     keys = table("qa_keys", *(column(name) for name in key))
     held = exists().where(*(keys.c[name] == spec.table.c[name] for name in key))
-    return await read.read_frame(session, spec.table, select(spec.table).where(held))
+    return await read.read_pandas(session, spec.table, select(spec.table).where(held))
 
 
 def positions(held: pd.DataFrame, wanted: pd.DataFrame) -> np.ndarray:

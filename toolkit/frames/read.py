@@ -200,6 +200,12 @@ async def read_frame(
     return convert(await read_arrow(session, table, query, progress, by_id=by_id), table)
 
 
+async def read_pandas(session: AsyncSession, table: Table, query: Select[Any]) -> pd.DataFrame:
+    """The query's rows as a pandas frame (what the write paths compare against)."""
+    frame: pd.DataFrame = await read_frame(session, table, query)
+    return frame
+
+
 async def iter_frames(
     session: AsyncSession, table: Table, query: Select[Any], chunk_rows: int, convert: Convert = pandas_frame
 ) -> AsyncIterator[Any]:

@@ -116,7 +116,7 @@ class FrameWrites:
             if not ids:
                 return known
         query = read.with_ids(self.spec.table, ids)
-        rows = await read.read_frame(self.repository.session, self.spec.table, query)
+        rows = await read.read_pandas(self.repository.session, self.spec.table, query)
         return pd.concat([known, rows], ignore_index=True) if known is not None and len(known) else rows
 
     async def _keys_taken(
