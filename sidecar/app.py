@@ -23,7 +23,7 @@ from sidecar.compression import compressed
 from sidecar.cors import cors_config
 from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
-from sidecar.head import answering_head
+from sidecar.head import HeadDocumentingConfig, answering_head
 from sidecar.routes import dashboard, health, metrics
 from sidecar.routes.health import Draining
 from sidecar.routes.resources import every_resource
@@ -43,7 +43,7 @@ DESCRIPTION = """Accounts, their ledger and audit trail over HTTP, with PostgRES
 
 
 def openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
+    return HeadDocumentingConfig(
         title="QueAccount sidecar",
         version=toolkit.__version__,
         description=DESCRIPTION,

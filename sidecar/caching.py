@@ -26,6 +26,7 @@ from typing import Any
 from litestar import Request
 from litestar.response.base import ASGIResponse
 
+from sidecar.responses import Answer
 from toolkit.reads import Reads
 from toolkit.settings import Settings
 
@@ -66,4 +67,4 @@ def not_modified(request: Request[Any, Any, Any], tag: str, settings: Settings) 
     asked = request.headers.get("if-none-match")
     if asked is None or not matches(asked, tag):
         return None
-    return ASGIResponse(status_code=304, headers=headers(tag, settings))
+    return Answer(status=304, headers=headers(tag, settings))

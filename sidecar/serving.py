@@ -31,6 +31,7 @@ def log_config() -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"]["()"] = "sidecar.access_log.LineFormatter"  # the same lines, cheaper
     config["loggers"]["sidecar"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
 

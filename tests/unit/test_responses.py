@@ -1,10 +1,16 @@
-"""CSV cells: what a spreadsheet would evaluate is neutralised in text, never in numbers."""
+"""CSV cells: what a spreadsheet would evaluate is neutralised in text, never in numbers; answers are sent as
+Litestar would send them."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
+from typing import Any
 
-from sidecar.responses import cell
+import pytest
+from litestar.response.base import ASGIResponse
+
+from sidecar.responses import CSV, JSON, OBJECT, Answer, cell
 
 
 def test_csv_cells_neutralise_formulas_in_text_only():
@@ -18,3 +24,32 @@ def test_csv_cells_neutralise_formulas_in_text_only():
         "a=b",
     ]
     assert cell(Decimal("-12.50")) == "-12.50" and cell(-3) == "-3"
+
+
+def sent_by(response: ASGIResponse) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        messages.append(message)
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    asyncio.run(response({"type": "http"}, receive, send))  # type: ignore[arg-type]
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "media"),
+    [
+        (b'[{"id":1}]', 200, JSON),
+        (b"id\n1\n", 200, CSV),
+        (b'{"id":1}', 201, OBJECT),
+        (b"", 304, JSON),
+        (b"", 204, JSON),
+    ],
+)
+def test_an_answer_sends_what_litestars_response_sends(body: bytes, status: int, media: str) -> None:
+    headers = {"Content-Range": "0-0/*", "ETag": 'W/"ab"', "Cache-Control": "private, max-age=0"}
+    litestars = ASGIResponse(body=body, status_code=status, media_type=media, headers=dict(headers))
+    assert sent_by(Answer(body, status, media, dict(headers))) == sent_by(litestars)

@@ -4,8 +4,12 @@ is named in it."""
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
+from uvicorn.logging import DefaultFormatter
+
+from sidecar.access_log import LINE, PLAIN, LineFormatter
 
 
 @pytest.fixture
@@ -41,3 +45,26 @@ async def test_a_row_read_by_the_shortcut_still_names_its_key(client, read_key, 
         assert (await client.get(url, headers=read_key)).status_code == 200
     logged = [line for line in lines(access_lines) if line.startswith(f"GET {url} 200 ")]
     assert len(logged) == 2 and all(line.endswith("key=reader") for line in logged), logged
+
+
+@pytest.mark.parametrize("colours", [False, True])
+def test_the_served_log_lines_are_uvicorns_own(colours: bool) -> None:
+    """`queaccount serve` formats with LineFormatter: byte for byte what uvicorn's formatter writes."""
+    ours, uvicorns = (kind(fmt=PLAIN, use_colors=colours) for kind in (LineFormatter, DefaultFormatter))
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        failure = sys.exc_info()
+    records = [
+        logging.LogRecord(
+            "sidecar.access", logging.INFO, __file__, 1, LINE, ("GET", "/v1/x", 200, 1.26, "r"), None
+        ),
+        logging.LogRecord("sidecar", logging.WARNING, __file__, 1, "lost %s", ("it",), None),
+        logging.LogRecord("sidecar", logging.ERROR, __file__, 1, "failed", (), failure),
+    ]
+    for record in records:
+        assert ours.format(record) == uvicorns.format(logging.makeLogRecord(record.__dict__))
+    assert (
+        ours.format(records[0])
+        == ("\x1b[32mINFO\x1b[0m" if colours else "INFO") + ":     GET /v1/x 200 1.3ms key=r"
+    )

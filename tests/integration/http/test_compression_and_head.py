@@ -1,26 +1,45 @@
-"""gzip when asked and worth it, on the Litestar routes and the row shortcut alike; HEAD on every GET."""
+"""brotli or gzip when asked and worth it, on the Litestar routes and the shortcut alike; HEAD on GETs."""
 
 from __future__ import annotations
 
 import pytest
 
-from sidecar.compression import takes_gzip
+from sidecar.compression import coding_for
 
 
 @pytest.mark.parametrize(
-    ("header", "takes"),
+    ("header", "coding"),
     [
-        ("gzip", True),
-        ("br, gzip;q=0.5", True),
-        ("gzip;q=0", False),
-        ("*", True),
-        ("identity", False),
-        ("*, gzip;q=0", False),
-        ("gzip;q=x", False),
+        ("gzip", b"gzip"),
+        ("br", b"br"),
+        ("gzip, deflate, br, zstd", b"br"),  # what browsers send
+        ("br;q=0.5, gzip", b"gzip"),
+        ("br, gzip;q=0.5", b"br"),
+        ("br;q=0, gzip;q=0.1", b"gzip"),
+        ("gzip;q=0", None),
+        ("*", b"br"),
+        ("*, br;q=0", b"gzip"),
+        ("identity", None),
+        ("*, gzip;q=0, br;q=0", None),
+        ("gzip;q=x", None),
     ],
 )
-def test_accept_encoding_is_read_with_its_qualities(header, takes):
-    assert takes_gzip(header.encode()) is takes
+def test_accept_encoding_is_read_with_its_qualities(header, coding):
+    assert coding_for(header.encode()) == coding
+
+
+@pytest.mark.parametrize("url", ["/v1/accounts", "/v1/accounts?order=id.desc&limit=10"])
+async def test_a_client_taking_brotli_gets_it_on_the_route_and_the_shortcut_alike(
+    client, read_key, accounts, url
+):
+    plain = await client.get(url, headers=read_key | {"Accept-Encoding": "identity"})
+    answers = [await client.get(url, headers=read_key | {"Accept-Encoding": "gzip, br"}) for _ in range(2)]
+    for answer in answers:  # the first may go through Litestar's route, the second is the shortcut's
+        assert answer.headers["content-encoding"] == "br" and answer.headers["vary"] == "Accept-Encoding"
+        assert answer.json() == plain.json()  # httpx decodes it (brotli is installed)
+        assert int(answer.headers["content-length"]) < len(plain.content)
+    preferred = await client.get(url, headers=read_key | {"Accept-Encoding": "br;q=0.5, gzip"})
+    assert preferred.headers["content-encoding"] == "gzip" and preferred.json() == plain.json()
 
 
 async def test_a_large_list_is_gzipped_only_for_clients_that_ask(client, read_key, accounts):

@@ -1,6 +1,6 @@
 """The OpenAPI document says what is sent: every GET route's real answers on the sample data validate
 against the document's schema for that status and media type, with fields the document does not list
-refused, and every paging or caching header sent is documented."""
+refused, and every paging or caching header sent is documented; so are the HEADs of those routes."""
 
 from __future__ import annotations
 
@@ -142,3 +142,30 @@ async def test_write_answers_and_their_headers_are_documented(client, write_key)
     check(document, path, "patch", await client.patch(item, json={"balance": "9.00"}, headers=write_key))
     check(document, f"{path}/close", "post", await client.post(f"{item}/close", headers=stale))
     check(document, f"{path}/close", "post", await client.post(f"{item}/close", headers=write_key))
+
+
+async def test_every_get_route_documents_its_head_and_answers_it_as_documented(client, read_key, sample):
+    document = (await client.get("/schema/openapi.json")).json()
+    validate(document)
+    asked = []
+    for path, item in document["paths"].items():
+        if "get" not in item:
+            continue
+        head = item["head"]
+        assert set(head["responses"]) == set(item["get"]["responses"]), path
+        assert not any("content" in answer for answer in head["responses"].values()), path
+        assert head.get("parameters") == item["get"].get("parameters"), path
+        url = path.replace(path[path.find("{") : path.find("}") + 1], "1") if "{" in path else path
+        got, headed = (await client.get(url, headers=read_key)), (await client.head(url, headers=read_key))
+        assert headed.status_code == got.status_code == 200 and headed.content == b"", url
+        assert headed.headers["content-length"] == got.headers["content-length"], url
+        check(document, path, "head", headed)
+        asked.append(url)
+    refused = await client.head("/v1/accounts?id=eq.one", headers=read_key)
+    assert refused.status_code == 400 and refused.content == b""
+    check(document, "/v1/accounts", "head", refused)
+    tag = (await client.head("/v1/accounts/1", headers=read_key)).headers["etag"]
+    again = await client.head("/v1/accounts/1", headers=read_key | {"If-None-Match": tag})
+    assert again.status_code == 304
+    check(document, "/v1/accounts/{account_id}", "head", again)
+    assert len(asked) >= 11, asked

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from sidecar import create_app
 from sidecar.shortcut import RowShortcut
 from tests.integration.http.conftest import make_key
+from toolkit.keycache import ApiKeyCache
 from toolkit.services import ApiKeyService
 
 VARIANTS = [
@@ -89,6 +90,25 @@ async def test_a_key_revoked_in_this_process_is_refused_on_the_next_request(clie
     async with container.enter_scope() as scope:
         await (await scope.get(ApiKeyService)).revoke("poller", actor="test")
     assert (await client.get(url, headers=headers)).status_code == 401
+
+
+async def test_a_cached_key_found_by_its_remembered_digest_holds_no_secret_and_is_refused_once_revoked(
+    container, database_url
+):
+    cache: ApiKeyCache = await container.get(ApiKeyCache)
+    secret = await make_key(container, "remembered", "read")
+    async with container.enter_scope() as scope:
+        key = await (await scope.get(ApiKeyService)).authenticate(secret)  # looked up, now cached
+        digest = (await scope.get(ApiKeyService)).hash(secret)
+    assert key is not None and cache.known(secret) == key  # the HMAC is computed, then remembered
+    assert cache.known(secret) == key  # found by the remembered digest
+    assert digest in cache.recalled.values()
+    assert not any(secret.encode() in mark or secret in kept for mark, kept in cache.recalled.items())
+    async with container.enter_scope() as scope:
+        await (await scope.get(ApiKeyService)).revoke("remembered", actor="test")
+    assert cache.known(secret) is None
+    remembered = len(cache.recalled)
+    assert cache.known("qa_not_a_key") is None and len(cache.recalled) == remembered  # unknown: not kept
 
 
 LISTS = [
