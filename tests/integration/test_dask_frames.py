@@ -63,6 +63,19 @@ def test_a_dask_frame_equals_frame_cell_by_cell_and_dtype_by_dtype(many, client)
     pd.testing.assert_frame_equal(ddf.compute().reset_index(), many.accounts.frame(), check_exact=True)
 
 
+def test_divisions_from_a_sample_still_read_every_row_once(many, client, database_url, monkeypatch):
+    """Above SAMPLED_ROWS the quantiles come from a block sample: they only balance the partitions."""
+    from toolkit.frames import dask as frames
+
+    with psycopg.connect(libpq(database_url), autocommit=True) as conn:
+        conn.execute("analyze accounts")  # the planner's row estimate decides whether to sample
+    monkeypatch.setattr(frames, "SAMPLED_ROWS", 5)
+    ddf = many.accounts.to_dask(npartitions=4, plan=["pro", "business"])
+    assert ddf.known_divisions and ddf.divisions[0] == 2 and ddf.divisions[-1] == 49
+    expected = many.accounts.frame(plan=["pro", "business"])
+    pd.testing.assert_frame_equal(ddf.compute().reset_index(), expected, check_exact=True)
+
+
 def test_filters_and_columns_are_those_of_frame(many, client):
     filters = (Account.balance > 0,)
     ddf = many.accounts.to_dask(*filters, npartitions=3, columns=["email", "plan"], country=["DE", "FR"])

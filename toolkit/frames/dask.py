@@ -24,7 +24,20 @@ import pandas as pd
 import psycopg
 import pyarrow as pa
 from psycopg import sql
-from sqlalchemy import BigInteger, Column, Enum, MetaData, Select, Table, bindparam, func, null, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Enum,
+    MetaData,
+    Select,
+    Table,
+    bindparam,
+    func,
+    null,
+    select,
+    tablesample,
+)
+from sqlalchemy.sql.util import ClauseAdapter
 
 from toolkit.errors import QueAccountError
 from toolkit.frames.read import BLOCK_ROWS, copy_arrow, wire_schema
@@ -33,6 +46,8 @@ from toolkit.frames.schema import empty_frame, to_pandas
 Compiler = Callable[[Select[Any]], tuple[str, dict[str, Any]]]
 HOLDER = "queaccount-dask-snapshot"
 PARTITION = "queaccount-dask-partition"
+# Above twice this many rows, the id quantiles come from a block sample of about this many (no full sort).
+SAMPLED_ROWS = 200_000
 
 
 class SnapshotReleased(QueAccountError):
@@ -156,18 +171,38 @@ class SnapshotFrame(dd.DataFrame):
         self.release()
 
 
-def id_stats(query: Select[Any], npartitions: int) -> Select[Any]:
-    """min(id), max(id) and the inner id quantiles of the query's rows (one statement)."""
-    ids = query.order_by(None).limit(None).with_only_columns(query.selected_columns.id).subquery()
+def id_stats(query: Select[Any], table: Table, npartitions: int, percent: float | None) -> Select[Any]:
+    """min(id) and max(id) of the query's rows, and their inner quantiles: exact, or of a block sample of
+    `percent` of the table (the quantiles only balance the partitions; the bounds decide what is read)."""
+    ids = query.order_by(None).limit(None).with_only_columns(query.selected_columns.id)
+    every = ids.subquery()
+    if percent is not None:
+        sample = tablesample(table, func.system(percent), seed=bindparam("seed", 20261201))
+        ids = ClauseAdapter(sample).traverse(ids)
+    sampled = ids.subquery()
     fractions = [i / npartitions for i in range(1, npartitions)]
-    inner = func.percentile_disc(bindparam("fractions", fractions)).within_group(ids.c.id)
-    return select(func.min(ids.c.id), func.max(ids.c.id), inner if fractions else null())
+    inner = func.percentile_disc(bindparam("fractions", fractions)).within_group(sampled.c.id)
+    return select(
+        select(func.min(every.c.id)).scalar_subquery(),
+        select(func.max(every.c.id)).scalar_subquery(),
+        select(inner).scalar_subquery() if fractions else null(),
+    )
 
 
-def divisions(low: int | None, high: int | None, inner: list[int] | None) -> list[int]:
+def sample_percent(estimated_rows: float) -> float | None:
+    """What share of a table of this many rows (the planner's estimate) to sample for the quantiles."""
+    return None if estimated_rows <= 2 * SAMPLED_ROWS else 100 * SAMPLED_ROWS / estimated_rows
+
+
+def divisions(low: int | None, high: int | None, inner: list[int] | None, npartitions: int) -> list[int]:
+    """Sorted, distinct division ids from min to max (evenly spaced ids when the sample found none)."""
     if low is None or high is None:
         return []
-    return sorted({low, high, *(inner or [])}) if low != high else [low, high]
+    if low == high:
+        return [low, high]
+    if not inner:
+        inner = [low + (high - low) * i // npartitions for i in range(1, npartitions)]
+    return sorted({low, high, *(i for i in inner if low < i < high)})
 
 
 def partition_bounds(edges: list[int]) -> list[tuple[int, int]]:
@@ -185,7 +220,10 @@ def open_frame(
     `compiler(select)` gives psycopg's SQL text and parameters."""
     snapshot = Snapshot(conninfo, table.name)
     try:
-        stats_sql, stats_params = compiler(id_stats(query, npartitions))
+        [(estimate,)] = snapshot.rows(
+            "SELECT reltuples FROM pg_class WHERE oid = %(t)s::regclass", {"t": table.name}
+        )
+        stats_sql, stats_params = compiler(id_stats(query, table, npartitions, sample_percent(estimate)))
         [(low, high, inner)] = snapshot.rows(stats_sql, stats_params)
         key = query.selected_columns.id
         bounded = query.order_by(None).where(
@@ -196,7 +234,7 @@ def open_frame(
         read = PartitionRead(
             conninfo, snapshot.id, part_sql, part_params, wire_schema_of(table, names), columns(table, names)
         )
-        edges = divisions(low, high, inner)
+        edges = divisions(low, high, inner, npartitions)
         with dask.config.set({"dataframe.convert-string": False}):  # the dtypes are frame()'s, JSON too
             frame = dd.from_map(
                 read_partition,
