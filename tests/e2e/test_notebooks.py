@@ -28,7 +28,7 @@ def monkeypatch_module():
 
 def test_there_are_worked_examples():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"01-quickstart", "02-editing-accounts", "03-bulk-loading", "04-migrations"} <= names
+    assert {"01-quickstart", "02-editing-accounts", "03-bulk-loading", "04-migrations", "06-dask"} <= names
 
 
 def test_outputs_are_not_committed():
