@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from tests.conftest import admin_rows, libpq
-from toolkit.frames.dask import HOLDER, PartitionRead, SnapshotReleased
+from toolkit.frames.snapshots import HOLDER, PartitionRead, SnapshotReleased
 from toolkit.models import Account
 
 distributed = pytest.importorskip("distributed")
