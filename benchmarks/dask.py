@@ -85,7 +85,7 @@ def verdict(best: dict[str, dict[str, float]], name: str) -> tuple[str, str]:
 
 def document(best: dict[str, dict[str, float]], args: argparse.Namespace, about: str) -> str:
     lines = ["| case | seconds | peak MB (client) | target | met? |", "| --- | ---: | ---: | --- | --- |"]
-    for name, label in LABELS.items():
+    for name, label in ((n, label) for n, label in LABELS.items() if n in best):
         targets, met = verdict(best, name)
         lines.append(
             f"| {label} | {best[name]['seconds']:.2f} | {best[name]['peak_mb']:.0f} | {targets} | {met} |"
@@ -108,6 +108,7 @@ def main(argv: list[str]) -> None:
         "--partitions", type=int, default=2 * WORKERS, help="to_dask/read_sql_table partitions"
     )
     parser.add_argument("--processes", action="store_true", help="workers in processes of their own")
+    parser.add_argument("--case", choices=list(LABELS), action="append", help="single cases to run")
     parser.add_argument("--repeat", type=int, default=1, help="runs per case; the best is reported")
     parser.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.name}")
     args = parser.parse_args(argv)
@@ -115,9 +116,9 @@ def main(argv: list[str]) -> None:
     database.reset(url, args.rows)
     text_url = url.render_as_string(hide_password=False)
     extra = (str(args.partitions), str(int(args.processes)))
-    runs: dict[str, list[dict[str, float]]] = {n: [] for n in LABELS}
+    runs: dict[str, list[dict[str, float]]] = {n: [] for n in LABELS if not args.case or n in args.case}
     for round_ in range(args.repeat):
-        for name in LABELS:
+        for name in runs:  # interleaved, so a noisy neighbour hurts every case alike
             figures = run_case(name, text_url, args.rows, "benchmarks.dask", *extra)
             runs[name].append(figures)
             print(f"[{round_ + 1}/{args.repeat}] {name}: {figures['seconds']:.2f} s", file=sys.stderr)

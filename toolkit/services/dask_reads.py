@@ -22,7 +22,11 @@ class DaskReads:
     async def to_dask(
         self, *conditions: Any, npartitions: int = 8, columns: list[str] | None = None, **equals: Any
     ) -> Any:
-        from toolkit.frames import dask as frames  # the optional 'dask' extra, imported when used
+        try:
+            from toolkit.frames import dask as frames  # the optional 'dask' extra, imported when used
+        except ModuleNotFoundError as missing:
+            needed = f"to_dask() needs the 'dask' extra: pip install 'queaccount[dask]' ({missing})"
+            raise ModuleNotFoundError(needed) from missing
         from toolkit.frames.read import compile_query
 
         repo = self.reads.repository
