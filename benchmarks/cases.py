@@ -1,4 +1,4 @@
-"""Which cases run, in which group, against which baseline, and the targets of issue 3 section 6."""
+"""Which cases run, in which group, against which baseline, and the targets (issue 3 section 6, issue 14)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ CASES = {
     "upsert": Case("write", "hand-written upsert (ADBC temp table + ON CONFLICT)", writes.upsert),
     "to_sql": Case("write", "DataFrame.to_sql append", writes.to_sql),
     "diff_apply": Case("write", "qa.accounts.diff(df).apply(), audited", writes.diff_apply),
+    "merge_by_key": Case(
+        "write", 'qa.accounts.diff(df, key="email").apply(), no ids, audited', writes.merge_by_key
+    ),
     "adbc_ingest": Case("insert", "ADBC adbc_ingest append", writes.adbc_ingest),
     "insert_frame": Case("insert", "qa.accounts.insert_frame(df), audited", writes.insert_frame),
 }
@@ -50,5 +53,6 @@ TARGETS = [
     Target("frame", "read_sql", 0.5, "≤ 0.5x read_sql's peak memory", memory=True),
     Target("diff_apply", "upsert", 2.0, "≤ 2x the hand-written upsert"),
     Target("diff_apply", "to_sql", 1.0, "faster than to_sql"),
+    Target("merge_by_key", "diff_apply", 1.3, "≤ 1.3x diff()+apply() by id"),
     Target("insert_frame", "adbc_ingest", 1.5, "≤ 1.5x ADBC ingest"),
 ]

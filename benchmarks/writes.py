@@ -1,4 +1,5 @@
-"""Write cases: diff()+apply() vs a hand-written upsert and to_sql; insert_frame() vs ADBC ingest."""
+"""Write cases: diff()+apply() vs a hand-written upsert and to_sql, a merge by email vs diff()+apply() by id;
+insert_frame() vs ADBC ingest."""
 
 from __future__ import annotations
 
@@ -32,6 +33,17 @@ def diff_apply(url: URL, rows: int) -> Timed:
         return str(qa.accounts.diff(frame).apply())
 
     return run
+
+
+def merge_by_key(url: URL, rows: int) -> Timed:
+    """The changes of diff_apply from the same frame less its ids and versions (a CSV of emails), matched by
+    email: half of them updates, half inserts."""
+    import toolkit
+
+    frame = edited_frame(url, rows).drop(columns=["id", "version"])
+    qa = toolkit.connect(url, actor="bench", progress=False)
+    qa.accounts.frame(limit=1)
+    return lambda: str(qa.accounts.diff(frame, key="email").apply())
 
 
 def upsert(url: URL, rows: int) -> Timed:

@@ -11,6 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
+from wireup import instance
 from wireup.integration.asgi import WireupASGIMiddleware
 
 import toolkit
@@ -24,8 +25,12 @@ from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.head import answering_head
 from sidecar.routes import dashboard, health, metrics
+from sidecar.routes.health import Draining
 from sidecar.routes.resources import every_resource
+from sidecar.served_by import noting_servers
+from sidecar.serving import drain_on_sigterm
 from sidecar.shortcut import RowShortcut
+from toolkit.db import endpoints
 from toolkit.deadline import answered_within, request_budget_s
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
@@ -75,7 +80,8 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     """The sidecar app. Settings are read once here (from the environment) unless given."""
     settings = settings if settings is not None else Settings.load()
-    container = create_container(settings)
+    draining = Draining()
+    container = create_container(settings, instance(draining, as_type=Draining))
 
     async def close_container() -> None:
         await container.close()
@@ -96,11 +102,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_class=JsonRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
-        on_startup=[settle_memory],
+        on_startup=[settle_memory, lambda: drain_on_sigterm(draining, settings.drain_s)],
         on_shutdown=[close_container],
     )
     shortcut = compressed(RowShortcut(app.asgi_handler, container, cors), settings.compress_min_bytes)
-    app.asgi_handler = bounded(AccessLogMiddleware(answering_head(shortcut)), request_budget_s(settings))
+    handler: ASGIApp = AccessLogMiddleware(answering_head(shortcut))
+    if settings.read_database_url and endpoints(settings).standbys:
+        handler = noting_servers(handler)
+    app.asgi_handler = bounded(handler, request_budget_s(settings))
     return app
 
 

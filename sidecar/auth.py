@@ -16,6 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 from wireup.integration.asgi import get_request_container
 
 from toolkit.entities import ApiKey
+from toolkit.errors import ApiKeyExpired
 from toolkit.keycache import ApiKeyCache
 from toolkit.models.enums import KeyScope
 from toolkit.services import ApiKeyService
@@ -43,7 +44,8 @@ def needed_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
 
 
 async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
-    """Before every handler: 401 without a valid active key, 403 when a read key asks to write."""
+    """Before every handler: 401 without a valid active key (saying so when it has expired), 403 when a read
+    key asks to write."""
     handler: BaseRouteHandler = connection.scope["route_handler"]
     if handler.opt.get("open"):
         return
@@ -55,7 +57,10 @@ async def require_api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> Non
     container = get_request_container()
     key = (await container.get(ApiKeyCache)).known(secret)
     if key is None:
-        key = await (await container.get(ApiKeyService)).authenticate(secret)
+        try:
+            key = await (await container.get(ApiKeyService)).authenticate(secret)
+        except ApiKeyExpired as expired:
+            raise NotAuthorizedException(str(expired), headers=CHALLENGE) from None
     if key is None:
         raise NotAuthorizedException("the API key is unknown or revoked", headers=CHALLENGE)
     connection.state.api_key = key  # named in the access log, refused or not

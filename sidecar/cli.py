@@ -6,10 +6,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from toolkit.expiry import EXPIRES_HELP
 from toolkit.settings import Settings
+
+if TYPE_CHECKING:
+    from toolkit.entities import ApiKey
 
 T = TypeVar("T")
 
@@ -33,22 +39,55 @@ def in_scope(settings: Settings, service: type[T], call: Callable[[T], Awaitable
     return asyncio.run(run())
 
 
+def utc(moment: datetime | None, default: str = "") -> str:
+    return default if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
+
+
 def keys_create(args: argparse.Namespace, settings: Settings) -> int:
     from toolkit.services import ApiKeyService
 
     key, secret = in_scope(
-        settings, ApiKeyService, lambda s: s.create(args.name, args.scope, actor=cli_actor())
+        settings,
+        ApiKeyService,
+        lambda s: s.create(args.name, args.scope, actor=cli_actor(), expires=args.expires),
     )
-    print(f"created {key.scope} key {key.name!r}. Its secret is shown only now; store it safely:\n{secret}")
+    until = "never expires" if key.expires_at is None else f"expires {utc(key.expires_at)} UTC"
+    print(f"created {key.scope} key {key.name!r} ({until}). Its secret is shown only now; store it safely:")
+    print(secret)
     return 0
+
+
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, two spaces apart, under a header row."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in (header, *rows)
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def key_state(key: ApiKey) -> str:
+    from toolkit.keycache import has_expired
+
+    if key.revoked_at is not None:
+        return f"revoked {utc(key.revoked_at)}"
+    return "expired" if has_expired(key) else "active"
 
 
 def keys_list(args: argparse.Namespace, settings: Settings) -> int:
     from toolkit.services import ApiKeyService
 
-    for key in in_scope(settings, ApiKeyService, lambda s: s.list(order_by="id")):
-        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
-        print(f"{key.name:<24} {key.scope:<6} created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+    keys = in_scope(settings, ApiKeyService, lambda s: s.list(order_by="id"))
+    if not keys:
+        print("no API keys yet: create one with queaccount keys create --name NAME")
+        return 0
+    header = ("ID", "NAME", "SCOPE", "CREATED (UTC)", "EXPIRES (UTC)", "STATE")
+    rows = [
+        (str(k.id), k.name, str(k.scope), utc(k.created_at), utc(k.expires_at, "never"), key_state(k))
+        for k in keys
+    ]
+    print(text_table(header, rows))
     return 0
 
 
@@ -73,17 +112,38 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
     check_port_free(args.host, args.port)
     base = f"http://{args.host}:{args.port}"
-    secret = prepare_demo(settings)
+    key, secret = prepare_demo(settings)
     query = "plan=eq.pro&order=balance.desc&limit=5"
     banner = (
         f"\nQueAccount demo: docs at {base}/schema  (OpenAPI 3.1 at {base}/schema/openapi.json)\n"
         f"Live dashboard at {base}/dashboard (paste the read key below into it)\n"
-        "Try (the demo read key is new on every start):\n"
+        "Try (the demo read key is new on every start, and revoked when the demo stops):\n"
         f"  curl -H 'Authorization: Bearer {secret}' '{base}/v1/accounts?{query}'\n"
     )
     announce_when_listening(args.host, args.port, banner)  # printed once the port answers
-    run(settings, host=args.host, port=args.port, workers=args.workers)
+    try:
+        run(settings, host=args.host, port=args.port, workers=args.workers)
+    finally:  # also on Ctrl+C and SIGTERM (both end uvicorn.run by raising)
+        end_demo_key(settings, key)
     return 0
+
+
+def end_demo_key(settings: Settings, key: ApiKey) -> None:
+    """Revoke the demo's read key as the demo stops; when that fails, it still expires by itself."""
+    from toolkit.errors import NotFound, QueAccountError
+    from toolkit.services import ApiKeyService
+
+    try:
+        in_scope(settings, ApiKeyService, lambda s: s.revoke(key.name, actor="demo", key_id=key.id))
+    except NotFound:
+        return  # revoked already (a newer demo replaced it)
+    except QueAccountError as error:
+        print(
+            f"warning: the demo read key was not revoked ({error}); it expires at {utc(key.expires_at)} UTC",
+            file=sys.stderr,
+        )
+        return
+    print("revoked the demo read key", file=sys.stderr)
 
 
 def add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -111,7 +171,8 @@ def register(commands: Any) -> None:
         "QUEACCOUNT_HOME); migrate it to head; load 10,000 sample accounts when it is empty; create a fresh "
         "read key named 'demo'; serve the sidecar and, once the port answers, print where the docs and the "
         "live dashboard are and a curl line to try. "
-        "Ctrl+C stops the server and the embedded PostgreSQL with it.",
+        "Ctrl+C (or SIGTERM) stops the server, revokes the demo key and stops the embedded PostgreSQL; a "
+        "demo killed outright leaves a key that expires 12 hours after it was made.",
     )
     add_server_options(sub)
     sub.set_defaults(handler=demo)
@@ -122,8 +183,15 @@ def register(commands: Any) -> None:
     create = keys.add_parser("create", help="create a key and print its secret (once)")
     create.add_argument("--name", required=True, help="who uses it; it is the actor in the audit log")
     create.add_argument("--scope", choices=["read", "write"], default="read", help="read, or read and write")
+    create.add_argument(
+        "--expires",
+        metavar="WHEN",
+        help=f"refuse the key from then on: {EXPIRES_HELP}. Without it the key never expires",
+    )
     create.set_defaults(handler=keys_create)
-    keys.add_parser("list", help="list keys (never their secrets)").set_defaults(handler=keys_list)
+    keys.add_parser(
+        "list", help="list keys in a table: id, name, scope, created, expires, state (never their secrets)"
+    ).set_defaults(handler=keys_list)
     revoke = keys.add_parser("revoke", help="revoke the active key with this name")
     revoke.add_argument("name")
     revoke.set_defaults(handler=keys_revoke)

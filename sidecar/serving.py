@@ -11,12 +11,19 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import QueAccountError
-from toolkit.settings import PREFIX, Settings
+from toolkit.settings import PREFIX, Settings, joined_urls
+
+if TYPE_CHECKING:
+    from sidecar.routes.health import Draining
+
+if TYPE_CHECKING:
+    from toolkit.entities import ApiKey
 
 DEMO_KEY = "demo"
+DEMO_KEY_LIFETIME = "12h"  # the demo revokes its key when it stops; this is for a demo killed outright
 
 
 def log_config() -> dict[str, Any]:
@@ -66,20 +73,39 @@ def announce_when_listening(host: str, port: int, text: str, seconds: float = 12
     return thread
 
 
+def drain_on_sigterm(draining: Draining, seconds: float) -> None:
+    """From now on, SIGTERM first turns readiness to 503 and keeps serving for `seconds` (so a load balancer
+    stops sending requests here), then shuts down as before: requests in flight finish, the pool closes.
+    Called at startup, in the process that serves (each worker), after uvicorn has installed its handler."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if seconds <= 0 or not callable(previous) or threading.current_thread() is not threading.main_thread():
+        return
+
+    def drain(signum: int, frame: Any) -> None:
+        if draining.since is not None:
+            return
+        draining.start()
+        timer = threading.Timer(seconds, previous, (signum, frame))
+        timer.daemon = True
+        timer.start()
+
+    signal.signal(signal.SIGTERM, drain)
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     """Serve `sidecar.app:create_app` until interrupted. Workers read settings from the environment, so the
     resolved database URL is passed on there (the embedded server, when used, is started once, here)."""
     import uvicorn
 
-    from toolkit.db import role_urls
+    from toolkit.db import endpoints
     from toolkit.roles import refuse_privileged
 
     # Workers connect as the writing and reading roles only; the owner's URL is not theirs to have.
-    write, read = role_urls(settings)
-    for url in (write, read):
+    where = endpoints(settings)
+    for url in (where.write, where.read, *where.standbys):
         refuse_privileged(url)
-    os.environ[PREFIX + "WRITE_DATABASE_URL"] = write.render_as_string(hide_password=False)
-    os.environ[PREFIX + "READ_DATABASE_URL"] = read.render_as_string(hide_password=False)
+    os.environ[PREFIX + "WRITE_DATABASE_URL"] = where.write.render_as_string(hide_password=False)
+    os.environ[PREFIX + "READ_DATABASE_URL"] = joined_urls((where.read, *where.standbys))
     os.environ.pop(PREFIX + "DATABASE_URL", None)
     # uvicorn re-raises SIGTERM after its graceful shutdown; with Python's default handler that would end the
     # process without running exit hooks, leaving an embedded PostgreSQL running. Exit normally instead.
@@ -94,8 +120,9 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     )
 
 
-def prepare_demo(settings: Settings) -> str:
-    """Migrate, load the sample when the database is empty, and (re)create the demo read key; its secret."""
+def prepare_demo(settings: Settings) -> tuple[ApiKey, str]:
+    """Migrate, load the sample when the database is empty, and (re)create the demo read key (expiring after
+    DEMO_KEY_LIFETIME); the key and its secret."""
     from toolkit import migrations, roles
     from toolkit.db import resolve_url
     from toolkit.wiring import create_container
@@ -104,7 +131,7 @@ def prepare_demo(settings: Settings) -> str:
     migrations.upgrade(settings=settings)
     roles.setup(resolve_url(settings))
 
-    async def prepare() -> str:
+    async def prepare() -> tuple[ApiKey, str]:
         from toolkit.services import ApiKeyService, SampleDataService
 
         container = create_container(settings)
@@ -118,8 +145,7 @@ def prepare_demo(settings: Settings) -> str:
                 keys = await scope.get(ApiKeyService)
                 if await keys.keys.find_active(name=DEMO_KEY) is not None:
                     await keys.revoke(DEMO_KEY, actor="demo")
-                _, secret = await keys.create(DEMO_KEY, "read", actor="demo")
-                return secret
+                return await keys.create(DEMO_KEY, "read", actor="demo", expires=DEMO_KEY_LIFETIME)
         finally:
             await container.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,9 +14,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from toolkit.deadline import BoundedConnection
+from toolkit.endpoints import Endpoints, split, standby_conninfo
 from toolkit.errors import DatabaseUnavailable, driver_reason
 from toolkit.pool import ConnectionPool
+from toolkit.replicas import StandbyPool, reading_on_standbys
 from toolkit.settings import Settings, mask_url
+from toolkit.settings import libpq_url as libpq_url  # where it was before
 
 log = logging.getLogger("toolkit.db")
 
@@ -31,16 +34,23 @@ def resolve_url(settings: Settings) -> URL:
 
 
 def role_urls(settings: Settings) -> tuple[URL, URL]:
-    """The writer's and the reader's URLs: as configured, else the owner's server and database as the
+    """The writer's and the (first) reader's URLs: as configured, else the owner's server and database as the
     `queaccount_writer` and `queaccount_reader` roles (which `queaccount db roles` creates)."""
     from toolkit.roles import READER, WRITER, role_url
 
-    write, read = settings.write_database_url, settings.read_database_url
+    write = settings.write_database_url
+    read = settings.read_database_url[0] if settings.read_database_url else None
     if write is None or read is None:
         owner = resolve_url(settings)
         write = write or role_url(owner, WRITER)
         read = read or role_url(owner, READER)
     return write, read
+
+
+def endpoints(settings: Settings) -> Endpoints:
+    """Where the writer, the primary's reader and each standby's reader connect (toolkit/endpoints.py)."""
+    write, read = role_urls(settings)
+    return split(write, read, settings.read_database_url)
 
 
 class Database:
@@ -50,13 +60,39 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         # Services write as the writing role, the read pool reads as the reading one: neither is the
         # schema's owner, so neither can change the schema, truncate, or bypass the database's rules.
-        self.url, self.read_url = role_urls(settings)
+        where = endpoints(settings)
+        self.url, self.read_url, self.standbys = where.write, where.read, where.standbys
         self.connect_timeout = libpq_timeout(settings.connect_timeout_s)
         # The sidecar runs without pre-ping (a round trip on every checkout): a connection found dead fails
         # its one request (503), and SQLAlchemy then drops every pooled connection older than it. The notebook
         # face pings: an analyst's next call after an outage should simply work.
-        self.engine: AsyncEngine = create_async_engine(
-            self.url,
+        self.engine = self._engine(self.url, settings, BoundedConnection.connect)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Single-statement reads bypass SQLAlchemy's pool: its checkout and return cost more than the query.
+        # pool_size of them suffice, each held for one round trip.
+        options: dict[str, Any] = {
+            "max_size": settings.pool_size,
+            "wait_s": settings.connect_timeout_s * 2,
+            "connect_timeout": self.connect_timeout,
+            "options": f"-c statement_timeout={settings.statement_timeout_ms}",
+        }
+        self.reads: ConnectionPool
+        self.frame_sessions = self.sessions  # where the notebook's frames are read
+        self.replica_engine: AsyncEngine | None = None
+        if not self.standbys:
+            self.reads = ConnectionPool(libpq_url(self.read_url), **options)
+            return
+        standbys = standby_conninfo(self.standbys)
+        self.reads = StandbyPool(standbys, libpq_url(self.read_url), **options)
+        if settings.read_from == "replica":
+            self.replica_engine = self._engine(self.read_url, settings, reading_on_standbys(standbys))
+            self.frame_sessions = async_sessionmaker(
+                self.replica_engine, expire_on_commit=False, autoflush=False
+            )
+
+    def _engine(self, url: URL, settings: Settings, connect: Callable[..., Any]) -> AsyncEngine:
+        return create_async_engine(
+            url,
             pool_pre_ping=settings.pool_pre_ping,
             # Up to twice pool_size connections, all kept once opened: overflow connections would be closed
             # as soon as they are returned, so a server under steady load would reconnect on most requests.
@@ -65,19 +101,9 @@ class Database:
             pool_timeout=settings.connect_timeout_s * 2,
             connect_args={
                 "connect_timeout": self.connect_timeout,
-                "async_creator_fn": BoundedConnection.connect,  # keeps a request's deadline
+                "async_creator_fn": connect,  # keeps a request's deadline
             },
             hide_parameters=True,
-        )
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        # Single-statement reads bypass SQLAlchemy's pool: its checkout and return cost more than the query.
-        # pool_size of them suffice, each held for one round trip.
-        self.reads = ConnectionPool(
-            libpq_url(self.read_url),
-            max_size=settings.pool_size,
-            wait_s=settings.connect_timeout_s * 2,
-            connect_timeout=self.connect_timeout,
-            options=f"-c statement_timeout={settings.statement_timeout_ms}",
         )
 
     @property
@@ -102,9 +128,19 @@ class Database:
                 raise
             raise self.unavailable(error) from error
 
+    async def replica_status(self) -> dict[str, Any] | None:
+        """Where the read pool's reads go now, and a standby's lag behind the primary (None: no standby)."""
+        if not isinstance(self.reads, StandbyPool):
+            return None
+        async with self.engine.connect() as connection:
+            lsn = (await connection.exec_driver_sql("select pg_current_wal_lsn()::text")).scalar_one()
+        return await self.reads.status(lsn)
+
     async def dispose(self) -> None:
         await self.reads.close()
         await self.engine.dispose()
+        if self.replica_engine is not None:
+            await self.replica_engine.dispose()
 
     def __repr__(self) -> str:
         return f"Database({self.masked_url})"
@@ -138,10 +174,6 @@ class UnitOfWork:
 def libpq_timeout(seconds: float) -> int:
     """libpq's connect_timeout: whole seconds, at least 1 (0 would mean wait for ever)."""
     return max(1, int(seconds))
-
-
-def libpq_url(url: URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def unreachable(masked_url: str, error: BaseException) -> DatabaseUnavailable:

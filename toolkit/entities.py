@@ -140,6 +140,7 @@ class ApiKey(Entity, kw_only=True):
     scope: KeyScope
     created_at: Moment
     revoked_at: Moment | None
+    expires_at: Moment | None = None
 
 
 class ApiKeyUpdate(Struct, kw_only=True):

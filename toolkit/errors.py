@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 
@@ -56,6 +57,15 @@ class ReopenRefused(AccountClosed):
         super().__init__(account_id, doing="reopen")
 
 
+class ApiKeyExpired(QueAccountError):
+    """An API key was presented after its expiry: it is refused like a revoked one, with this message."""
+
+    def __init__(self, name: str, expires_at: Any) -> None:
+        when = expires_at.astimezone(UTC)
+        super().__init__(f"the API key {name!r} expired at {when:%Y-%m-%d %H:%M:%S} UTC")
+        self.name, self.expires_at = name, expires_at
+
+
 class ReadOnlyField(QueAccountError):
     """A read-only column (balance, version, timestamps) was given a new value."""
 
@@ -79,6 +89,10 @@ class NotPermitted(QueAccountError):
 
 class ReadOnlyQuery(QueAccountError):
     """A write was attempted in a read-only query."""
+
+
+class MissingExtra(QueAccountError, ImportError):
+    """An optional part of the toolkit was used without its extra installed; the message says how."""
 
 
 class DatabaseUnavailable(QueAccountError):

@@ -3,12 +3,14 @@
 A revocation empties every cache: in this process at once (`forget_all_keys()`), in every other one through
 PostgreSQL's LISTEN/NOTIFY, read without blocking before each lookup. The cache only answers while its
 listening connection is up, and an entry lives at most `api_key_cache_s` seconds (0 turns the cache off).
+A key's own expiry needs no notification: it is compared with the clock on every use, cached or not.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import math
 import time
 from typing import Any
 
@@ -24,6 +26,21 @@ CHANNEL = "queaccount_api_keys"
 _revocations = [0]  # bumped by every revocation in this process; each cache compares it with its own
 
 
+def wall_clock() -> float:
+    """Seconds since the epoch: what a key's expiry is compared with."""
+    return time.time()
+
+
+def expiry_of(key: ApiKey) -> float:
+    """When `key` stops being accepted, in `wall_clock()` seconds (infinity for a key that never expires)."""
+    return math.inf if key.expires_at is None else key.expires_at.timestamp()
+
+
+def has_expired(key: ApiKey) -> bool:
+    """Whether `key` is past its expiry now."""
+    return expiry_of(key) <= wall_clock()
+
+
 def forget_all_keys() -> None:
     """Empty every key cache of this process (called when a key is revoked here)."""
     _revocations[0] += 1
@@ -35,7 +52,7 @@ class ApiKeyCache:
     def __init__(self, conninfo: str, ttl_s: float, pepper: str, connect_timeout_s: float = 2.0) -> None:
         self.conninfo, self.ttl_s, self.pepper = conninfo, ttl_s, pepper.encode()
         self.connect_timeout = libpq_timeout(connect_timeout_s)
-        self.entries: dict[str, tuple[ApiKey, float]] = {}
+        self.entries: dict[str, tuple[ApiKey, float, float]] = {}  # key, cached until, expires at
         self.epoch = 0  # moves on every revocation seen; an entry looked up under an older epoch is dropped
         self.seen = _revocations[0]
         self.listener: Any = None
@@ -54,13 +71,14 @@ class ApiKeyCache:
         return self.ttl_s > 0
 
     def get(self, digest: str) -> ApiKey | None:
-        """The cached key for `digest`, or None (not cached, expired, or not listening for revocations)."""
+        """The cached key for `digest`, or None (not cached, cached too long, past the key's own expiry, or
+        not listening for revocations)."""
         if not self._fresh():
             return None
         found = self.entries.get(digest)
         if found is None:
             return None
-        if found[1] < time.monotonic():
+        if found[1] < time.monotonic() or found[2] <= wall_clock():
             del self.entries[digest]
             return None
         return found[0]
@@ -68,7 +86,7 @@ class ApiKeyCache:
     def put(self, digest: str, key: ApiKey, epoch: int) -> None:
         """Remember a key looked up from the database while the cache was at `epoch`."""
         if self._fresh() and epoch == self.epoch:
-            self.entries[digest] = (key, time.monotonic() + self.ttl_s)
+            self.entries[digest] = (key, time.monotonic() + self.ttl_s, expiry_of(key))
 
     async def listen(self) -> None:
         """Open the listening connection when it is not open (one attempt at a time, at most one a second)."""

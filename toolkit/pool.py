@@ -60,13 +60,17 @@ class ConnectionPool:
                 return handed
         self.size += 1  # a slot handed over as None (its connection was dropped) is this one's to fill
         try:
-            connection: psycopg.AsyncConnection[Any] = await BoundedConnection.connect(
-                self.conninfo, autocommit=True, **self.connect_options
-            )
+            return await self.open()
         except BaseException:
             self.size -= 1
             self._hand_over(None)
             raise
+
+    async def open(self) -> psycopg.AsyncConnection[Any]:
+        """A new connection (toolkit/replicas.py chooses the server its connections open on)."""
+        connection: psycopg.AsyncConnection[Any] = await BoundedConnection.connect(
+            self.conninfo, autocommit=True, **self.connect_options
+        )
         return connection
 
     async def _wait(self) -> psycopg.AsyncConnection[Any] | None:

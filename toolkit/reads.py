@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CompoundSelect, Select, Text, bindparam, cast, func, null, select, union_all
+from sqlalchemy import CompoundSelect, Select, Text, bindparam, literal_column, null, select, union_all
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -21,7 +21,13 @@ if TYPE_CHECKING:
 Compiled = tuple[str, list[str]]
 Row = tuple[Any, ...]
 Query = Select[Any] | CompoundSelect[Any]
-SNAPSHOT = "select pg_current_snapshot()::text"
+# The snapshot, and on a standby its replay position and start: a standby's tag is never a primary's, and
+# moves with every WAL record it replays (sidecar/caching.py). A primary that never recovered adds nothing.
+SNAPSHOT_TEXT = (
+    "pg_current_snapshot()::text || coalesce(' @' || pg_last_wal_replay_lsn()::text || ' '"
+    " || extract(epoch from pg_postmaster_start_time())::text, '')"
+)
+SNAPSHOT = f"select {SNAPSHOT_TEXT}"
 MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
 _COMPILED: dict[Hashable, Compiled] = {}
 
@@ -53,7 +59,7 @@ def with_snapshot(query: Select[Any]) -> CompoundSelect[Any]:
     """A row of the statement's snapshot (and nulls) and `query`'s rows in their order, each led by a null:
     one statement, so one snapshot. (Even a parallel plan keeps each part's rows in order.)"""
     page = query.subquery("page")
-    head = select(cast(func.pg_current_snapshot(), Text).label("pg_snapshot"), *(null() for _ in page.c))
+    head = select(literal_column(SNAPSHOT_TEXT, Text).label("pg_snapshot"), *(null() for _ in page.c))
     return union_all(head, select(null(), page))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -34,6 +35,11 @@ def mask_url(url: str | URL | None) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def libpq_url(url: URL) -> str:
+    """The URL as libpq takes it, password included (for a connection, never for display)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def default_home() -> Path:
     import platformdirs
 
@@ -57,6 +63,30 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+# A comma that starts the next URL of a list (a comma inside a password stays where it is).
+NEXT_URL = re.compile(r",\s*(?=postgres(?:ql)?(?:\+\w+)?://)")
+READ_FROM = ("primary", "replica")
+
+
+def url_list(value: str | URL | tuple[str | URL, ...] | list[str | URL]) -> tuple[URL, ...]:
+    """One URL or several (comma-separated, or a sequence), each normalised as `normalise_url` does."""
+    if isinstance(value, URL):
+        return (normalise_url(value),)
+    parts = NEXT_URL.split(value.strip()) if isinstance(value, str) else value
+    return tuple(normalise_url(part.strip() if isinstance(part, str) else part) for part in parts if part)
+
+
+def joined_urls(urls: tuple[URL, ...]) -> str:
+    """`url_list`'s input back, passwords included (for a child process's environment only)."""
+    return ",".join(url.render_as_string(hide_password=False) for url in urls)
+
+
+def checked_read_from(value: str) -> str:
+    if value not in READ_FROM:
+        raise ValueError(f"read_from must be one of {', '.join(READ_FROM)}, not {value!r}")
+    return value
+
+
 def origins(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Browser origins from a comma-separated list (`https://grafana.example.com,http://localhost:3000`)."""
     parts = value.split(",") if isinstance(value, str) else value
@@ -69,7 +99,9 @@ class Settings:
 
     database_url: URL | None = field(default=None, repr=False)
     write_database_url: URL | None = field(default=None, repr=False)
-    read_database_url: URL | None = field(default=None, repr=False)
+    # The reader's URL on the primary, or on hot standbys (several, comma-separated): toolkit/endpoints.py.
+    read_database_url: tuple[URL, ...] = field(default=(), repr=False)
+    read_from: str = "primary"  # where the notebook's frames are read: "replica" sends them to the standbys
     home: Path = field(default_factory=default_home)
     max_page_size: int = 1000
     max_write_rows: int = 1000
@@ -82,6 +114,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     cache_max_age_s: int = 0
     compress_min_bytes: int = 500
+    drain_s: float = 0.0  # after SIGTERM the sidecar answers readiness 503 but serves this long, then stops
 
     @classmethod
     def load(
@@ -107,8 +140,12 @@ class Settings:
     def coerce(cls, **values: Any) -> Settings:
         converted: dict[str, Any] = {}
         for name, value in values.items():
-            if name in ("database_url", "write_database_url", "read_database_url"):
+            if name in ("database_url", "write_database_url"):
                 converted[name] = normalise_url(value)
+            elif name == "read_database_url":
+                converted[name] = url_list(value)
+            elif name == "read_from":
+                converted[name] = checked_read_from(value)
             elif name == "home":
                 converted[name] = Path(value).expanduser()
             elif name in (
@@ -120,7 +157,7 @@ class Settings:
                 "compress_min_bytes",
             ):
                 converted[name] = int(value)
-            elif name in ("connect_timeout_s", "api_key_cache_s"):
+            elif name in ("connect_timeout_s", "api_key_cache_s", "drain_s"):
                 converted[name] = float(value)
             elif name == "cors_origins":
                 converted[name] = origins(value)

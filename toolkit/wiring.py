@@ -7,6 +7,7 @@ for one scope (an HTTP request or a notebook call); adding a model needs no line
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import wireup
@@ -78,6 +79,23 @@ async def session(db: Database) -> AsyncIterator[AsyncSession]:
             if not is_disconnect(error):
                 raise
             await scoped_session.invalidate()
+
+
+@asynccontextmanager
+async def frames_scope(container: wireup.AsyncContainer) -> AsyncIterator[wireup.ScopedAsyncContainer]:
+    """A scope for reading frames: its session reads on the hot standbys, as the reader, when the settings
+    say `read_from="replica"` and name standbys (the primary when none answers); else a scope as any."""
+    db = await container.get(Database)
+    if db.frame_sessions is db.sessions:
+        async with container.enter_scope() as scope:
+            yield scope
+        return
+    frames = db.frame_sessions()
+    try:
+        async with container.enter_scope({AsyncSession: frames}) as scope:
+            yield scope
+    finally:
+        await frames.close()
 
 
 def create_container(settings: Settings | None = None, *extra: Any) -> wireup.AsyncContainer:

@@ -128,7 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=numbers, default=[1], help="uvicorn workers, e.g. 1,2 (default 1)")
     parser.add_argument("--limit", type=int, default=100, help="rows of the list request (default 100)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"default {RESULTS}")
+    parser.add_argument(
+        "--replicas", action="store_true", help="instead: reads on a standby vs the primary, two hosts vs one"
+    )
     args = parser.parse_args(argv)
+    if args.replicas:
+        from benchmarks.http import replicas
+
+        return replicas.main(args)
     wrk.ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="qa-http-bench-") as folder:
         home = Path(folder)

@@ -18,7 +18,7 @@ CONSOLE = re.compile(r':CONSOLE(?::\d+|\(\d+\))?\] "(?P<message>.*)", source: (?
 # Chromium's own calls home (its clock, updates, sign-in), made whatever the page is: not the page's requests.
 CHROMIUM_OWN = re.compile(
     r"\b(clients2\.google\.com|update\.googleapis\.com|accounts\.google\.com"
-    r"|content-autofill\.googleapis\.com|[\w-]+\.gvt1\.com)\b"
+    r"|content-autofill\.googleapis\.com|optimizationguide-pa\.googleapis\.com|[\w-]+\.gvt1\.com)\b"
 )
 
 

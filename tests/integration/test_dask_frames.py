@@ -95,6 +95,18 @@ def test_a_dask_answer_is_the_frame_answer(many, client):
     assert opened == int((frame.status == "active").sum())
 
 
+def test_rows_come_in_id_order_within_each_partition_as_in_frame(many, client, database_url):
+    """An updated row moves to the end of the heap: each partition is still in id order, as frame() is."""
+    with psycopg.connect(libpq(database_url), autocommit=True) as conn:
+        conn.execute(
+            "update accounts set full_name = full_name || ' Jr.', version = version + 1 where id < 5"
+        )
+    ddf = many.accounts.to_dask(npartitions=2, plan=["free", "pro"])
+    got = ddf.compute()
+    assert got.index.is_monotonic_increasing and got.loc[1, "full_name"] == "Ada Jr."
+    pd.testing.assert_frame_equal(got.reset_index(), many.accounts.frame(plan=["free", "pro"]))
+
+
 def test_every_resource_has_it_json_included(many, client):
     """The audit log's JSON changes come back as frame() gives them (dicts), not as their text."""
     audit = many.audit.to_dask(npartitions=2).compute()

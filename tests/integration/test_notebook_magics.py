@@ -44,10 +44,18 @@ def test_qa_sql_names_a_missing_variable(shell):
 def test_qa_migrate_and_qa_schema(shell):
     status = shell.run_line_magic("qa_migrate", "")
     assert status["applied"].all() and status["head"].iloc[-1]
-    assert shell.run_line_magic("qa_migrate", "current") == migrations.heads()
-    assert "no drift" in shell.run_line_magic("qa_migrate", "check")
+    current = shell.run_line_magic("qa_migrate", "current")
+    assert current == migrations.heads()
+    assert "revision" in current._repr_html_() and migrations.history()[-1].message in repr(current)
+    drift = shell.run_line_magic("qa_migrate", "check")
+    assert drift == [] and repr(drift) == "no drift: the database matches the models"
+    history = shell.run_line_magic("qa_migrate", "history")
+    assert [r.revision for r in history] == [r.revision for r in migrations.history()]
+    assert repr(history).splitlines()[0].split() == ["revision", "after", "message"]
+    assert "<table" in history._repr_html_() and "Revision(" not in repr(history)
     schema = shell.run_line_magic("qa_schema", "")
-    assert "erDiagram" in schema.data and "accounts ||--o{ transactions" in schema.data
+    assert 'data-table="accounts"' in schema._repr_svg_() and "<script" not in schema._repr_svg_()
+    assert "accounts ||--o{ transactions" in repr(schema)
 
 
 def test_credentials_never_appear_in_cell_output(database_url, capsys):

@@ -30,3 +30,18 @@ def test_progress_bars_show_only_for_long_work_and_can_be_turned_off(monkeypatch
     with Progress("reading accounts", enabled=False) as quiet:
         quiet(50_000)
         assert quiet.bar is None
+
+
+def test_a_text_bar_is_cleared_when_done_and_a_notebook_bar_ends_empty(monkeypatch):
+    from toolkit.notebook.progress import Look
+
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stderr", out)
+    with Progress("reading transaction", enabled=True) as read:
+        read(60_000)
+        read(50_000)
+    assert "reading transaction" in out.getvalue()
+    assert out.getvalue().rstrip(" ").endswith("\r")  # the line is blanked: no bar text is left on screen
+    assert repr(Look()) == "" and Look()._repr_html_() == ""  # what a notebook bar is updated to when done
+    shown = Look("reading <transaction>: 60.0k rows", 0.5)._repr_html_()
+    assert 'value="0.500"' in shown and "&lt;transaction&gt;" in shown

@@ -69,3 +69,51 @@ def test_importing_the_toolkit_does_no_work():
 def test_the_rows_one_write_may_carry_default_to_1000_and_come_from_the_environment():
     assert Settings.load(environ={}, env_file=None).max_write_rows == 1000
     assert Settings.load(environ={"QUEACCOUNT_MAX_WRITE_ROWS": "250"}, env_file=None).max_write_rows == 250
+
+
+def test_the_read_url_takes_one_server_or_several_and_a_comma_in_a_password_stays_in_it():
+    one = Settings.load(environ={"QUEACCOUNT_READ_DATABASE_URL": "postgresql://r:p@db/qa"}, env_file=None)
+    assert [u.host for u in one.read_database_url] == ["db"]
+    several = Settings.load(
+        environ={
+            "QUEACCOUNT_READ_DATABASE_URL": f"postgresql://r:{SECRET},x@s1/qa, postgres://r:p@s2:5433/qa"
+        },
+        env_file=None,
+    )
+    assert [(u.host, u.port) for u in several.read_database_url] == [("s1", None), ("s2", 5433)]
+    assert several.read_database_url[0].password == f"{SECRET},x"
+    assert SECRET not in repr(several)
+    assert Settings.load(environ={}, env_file=None).read_database_url == ()
+
+
+def test_read_from_is_primary_or_replica_and_drain_seconds_come_from_the_environment():
+    settings = Settings.load(
+        environ={"QUEACCOUNT_READ_FROM": "replica", "QUEACCOUNT_DRAIN_S": "2.5"}, env_file=None
+    )
+    assert (settings.read_from, settings.drain_s) == ("replica", 2.5)
+    assert Settings.load(environ={}, env_file=None).drain_s == 0
+    with pytest.raises(ValueError, match="read_from must be one of primary, replica"):
+        Settings.load(environ={"QUEACCOUNT_READ_FROM": "standby"}, env_file=None)
+
+
+def test_read_urls_on_other_servers_are_standbys_and_the_primarys_reader_is_derived_from_theirs():
+    from toolkit.endpoints import split, standby_conninfo
+    from toolkit.settings import url_list
+
+    write = url_list("postgresql://queaccount_writer:w@primary:5432/qa")[0]
+    standbys = url_list("postgresql://queaccount_reader:r@s1/qa,postgresql://queaccount_reader:r@s2:5433/qa")
+    where = split(write, standbys[0], standbys)
+    assert where.standbys == standbys
+    assert (where.read.host, where.read.username, where.read.password) == (
+        "primary",
+        "queaccount_reader",
+        "r",
+    )
+    conninfo = standby_conninfo(where.standbys)
+    assert "host=s1,s2" in conninfo and "port=5432,5433" in conninfo
+    assert "target_session_attrs=standby" in conninfo and "load_balance_hosts=random" in conninfo
+    on_primary = url_list("postgresql://queaccount_reader:r@primary/qa")
+    assert split(write, on_primary[0], on_primary).standbys == ()
+    mixed = url_list("postgresql://queaccount_reader:r@s1/qa,postgresql://other:r@s2/qa")
+    with pytest.raises(ValueError, match="same user, password and database"):
+        standby_conninfo(mixed)

@@ -128,7 +128,7 @@ def open_frame(
         stats_sql, stats_params = compiler(id_stats(query, table, npartitions, sample_percent(estimate)))
         [(low, high, inner)] = snapshot.rows(stats_sql, stats_params)
         key = query.selected_columns.id
-        bounded = query.order_by(None).where(
+        bounded = query.where(  # still ordered by id, as frame() is (an update moves a row in the heap)
             key >= bindparam("dask_low", 0, BigInteger), key < bindparam("dask_high", 0, BigInteger)
         )
         part_sql, part_params = compiler(bounded)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from html import escape
 
 import pandas as pd
 
-from toolkit.errors import Conflict, Issue, ValidationFailed
+from toolkit.errors import Conflict, ValidationFailed
+from toolkit.frames.refusals import REFUSES, conflict_list, count, refusals
+from toolkit.frames.refusals import issue_list as issue_list  # where the services take it from
 from toolkit.frames.validate import FrameSpec, Issues
 
 
@@ -29,6 +32,18 @@ class Report:
             f"{self.entity}: {self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged"
             f", {self.skipped_conflicts} conflicts skipped, {self.skipped_invalid} invalid rows skipped"
         )
+
+    def table(self) -> pd.DataFrame:
+        """The counts as a one-row table (what a notebook shows)."""
+        counts = (self.inserted, self.updated, self.unchanged, self.skipped_conflicts, self.skipped_invalid)
+        names = ("inserted", "updated", "unchanged", "conflicts skipped", "invalid rows skipped")
+        return pd.DataFrame([{"entity": self.entity, **dict(zip(names, counts, strict=True))}])
+
+    def __repr__(self) -> str:
+        return self.table().to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return self.table().to_html(index=False, border=0)
 
 
 @dataclass
@@ -79,13 +94,34 @@ class Plan:
         flags = [c for c in self.changes.columns if c.startswith("ch_")]
         return int(self.changes[flags].to_numpy(dtype=bool).sum()) if flags else 0
 
-    def summary(self) -> str:
+    @property
+    def frame_issues(self) -> pd.DataFrame:
+        """Issues of the frame as a whole (an unknown column, a missing version column): while any remains,
+        apply() refuses the plan, even with skip_invalid=True."""
+        return self.invalid.loc[self.invalid["row"].isna()]
+
+    @property
+    def invalid_rows(self) -> int:
+        return int(self.invalid["row"].nunique())
+
+    def refusals(self) -> list[str]:
+        """Every refusal apply() would give, in words: each frame issue, then the invalid rows and the
+        conflicts (which `skip_invalid=True` / `skip_conflicts=True` would skip instead)."""
+        return refusals(self.invalid, self.conflicts, self.key)
+
+    def headline(self) -> str:
+        frame_level = len(self.frame_issues)
         return (
             f"{self.entity} plan: {len(self.inserts)} to insert, {self.updated_rows} to update "
             f"({self.updated_cells} cells), {len(self.unchanged)} unchanged, "
-            f"{len(self.conflicts)} conflicts, "
-            f"{self.invalid['row'].nunique() if len(self.invalid) else 0} invalid rows"
+            f"{count(len(self.conflicts), 'conflict')}, {count(self.invalid_rows, 'invalid row')}"
+            + (f", {count(frame_level, 'frame issue')}" if frame_level else "")
         )
+
+    def summary(self) -> str:
+        """The counts, then every refusal apply() would give (none: it would write the plan)."""
+        refused = self.refusals()
+        return "\n  - ".join([f"{self.headline()}\n{REFUSES}", *refused]) if refused else self.headline()
 
     def apply(self, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
         """Write inserts and updates in ONE transaction, re-checking every version."""
@@ -97,9 +133,12 @@ class Plan:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        parts = [f"<p><b>{self.summary()}</b> (nothing written yet: call <code>.apply()</code>)</p>"]
+        parts = [f"<p><b>{escape(self.headline())}</b> (nothing written yet: call <code>.apply()</code>)</p>"]
+        if refused := self.refusals():
+            items = "".join(f"<li>{escape(r)}</li>" for r in refused)
+            parts.append(f"<p>{REFUSES}</p><ul>{items}</ul>")
         for title, frame in (
-            ("Invalid rows", self.invalid),
+            ("Invalid rows and frame issues", self.invalid),
             ("Conflicts (changed in the database since you read them)", self.conflicts),
             ("Changed cells", self.updates),
             ("Inserts", self.inserts),
@@ -193,24 +232,12 @@ def without_invalid(plan: Plan) -> Plan:
     )
 
 
-def issue_list(frame: pd.DataFrame) -> list[Issue]:
-    """(row, column, reason) rows as Issues."""
-    return [
-        Issue(row, None if pd.isna(col) else str(col), str(reason))
-        for row, col, reason in frame[["row", "column", "reason"]].itertuples(index=False)
-    ]
-
-
 def refuse(plan: Plan, skip_conflicts: bool, skip_invalid: bool) -> None:
     frame_level = plan.invalid.loc[plan.invalid["row"].isna()]
     if len(frame_level) or (len(plan.invalid) and not skip_invalid):
         raise ValidationFailed(issue_list(plan.invalid))
     if len(plan.conflicts) and not skip_conflicts:
-        rows = plan.conflicts.head(10)
-        listed = ", ".join(
-            f"row {r.row} (id {r.id}: yours v{r.your_version}, now v{r.current_version})"
-            for r in rows.itertuples()
-        )
+        listed = conflict_list(plan.conflicts.head(10), plan.key)
         raise Conflict(
             f"{len(plan.conflicts)} row(s) were changed by someone else since you read them: {listed}; "
             "nothing was written (re-read them, or apply(skip_conflicts=True))"

@@ -14,6 +14,7 @@ from psycopg import sql
 from sqlalchemy import ARRAY, BigInteger, Select, Table, Text, any_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from toolkit.frames import polars
 from toolkit.frames.copy_out import copy_blocks
 from toolkit.frames.schema import arrow_schema, empty_frame, to_pandas
 
@@ -179,6 +180,20 @@ async def read_arrow(
     return pa.concat_tables(parts)
 
 
+def pandas_frame(data: pa.Table, table: Table) -> pd.DataFrame:
+    """Arrow rows of `table`'s columns as pandas, with the faithful dtypes (`toolkit.frames.schema`)."""
+    return to_pandas(data, table) if data.num_rows else empty_frame(table, data.column_names)
+
+
+def polars_frame(data: pa.Table, table: Table) -> Any:
+    """Arrow rows of `table`'s columns as polars, sharing Arrow's buffers (`toolkit.frames.polars`)."""
+    return polars.from_arrow(data, [table.c[name] for name in data.column_names])
+
+
+# What a read turns Arrow into; each read below ends in one of these.
+Convert = Callable[[pa.Table, Table], Any]
+
+
 async def read_frame(
     session: AsyncSession,
     table: Table,
@@ -186,15 +201,21 @@ async def read_frame(
     progress: Progress | None = None,
     *,
     by_id: bool = False,
-) -> pd.DataFrame:
-    names = [c.name for c in query.selected_columns]
-    data = await read_arrow(session, table, query, progress, by_id=by_id)
-    return to_pandas(data, table) if data.num_rows else empty_frame(table, names)
+    convert: Convert = pandas_frame,
+) -> Any:
+    """The query's rows as one frame: pandas unless `convert` says otherwise (e.g. `polars_frame`)."""
+    return convert(await read_arrow(session, table, query, progress, by_id=by_id), table)
+
+
+async def read_pandas(session: AsyncSession, table: Table, query: Select[Any]) -> pd.DataFrame:
+    """The query's rows as a pandas frame (what the write paths compare against)."""
+    frame: pd.DataFrame = await read_frame(session, table, query)
+    return frame
 
 
 async def iter_frames(
-    session: AsyncSession, table: Table, query: Select[Any], chunk_rows: int
-) -> AsyncIterator[pd.DataFrame]:
-    """The result in DataFrames of at most `chunk_rows` rows, streamed: memory stays bounded."""
+    session: AsyncSession, table: Table, query: Select[Any], chunk_rows: int, convert: Convert = pandas_frame
+) -> AsyncIterator[Any]:
+    """The result in frames of at most `chunk_rows` rows, streamed: memory stays bounded."""
     async for part in arrow_blocks(session, table, query, chunk_rows):
-        yield to_pandas(part, table)
+        yield convert(part, table)

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import Struct
 from sqlalchemy import (
     ARRAY,
+    ClauseElement,
     ColumnElement,
     Select,
     Table,
@@ -156,13 +157,17 @@ class CRUDMixin(Generic[M, E, U]):
         version_column: str | None = None,
     ) -> tuple[E, E]:
         """Apply `changes`. With a `version_column`, the change moves it on by one, and a `version` other than
-        the row's current one is refused (StaleVersion)."""
+        the row's current one is refused (StaleVersion). Changes that leave every value as it was write
+        nothing (the row comes back as it is, version and `updated_at` kept)."""
         values = changes_of(changes) if isinstance(changes, Struct) else dict(changes)
         before = await self.get_for_update(id)
         if version_column is not None:
             current = getattr(before, version_column)
             if version is not None and version != current:
                 raise StaleVersion(self.name, id, version, current)
+        if not any(isinstance(v, ClauseElement) or getattr(before, k) != v for k, v in values.items()):
+            return before, before
+        if version_column is not None:
             values[version_column] = self.table.c[version_column] + 1
         if "updated_at" in self.table.c:
             values["updated_at"] = func.now()

@@ -11,7 +11,8 @@ from toolkit.models.enums import KeyScope
 
 
 class ApiKeyModel(Base):
-    """An HTTP API key: only a peppered hash of its secret is stored. Names are unique among active keys."""
+    """An HTTP API key: only a peppered hash of its secret is stored. Names are unique among active keys; a
+    key past its `expires_at` is refused like a revoked one."""
 
     __tablename__ = "api_keys"
     __table_args__ = (
@@ -25,3 +26,4 @@ class ApiKeyModel(Base):
     secret_hash: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()

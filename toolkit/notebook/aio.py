@@ -10,7 +10,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-import pandas as pd
 import wireup
 
 from toolkit import entities as e
@@ -18,7 +17,9 @@ from toolkit import resources
 from toolkit.db import Database
 from toolkit.db_errors import DRIVER_ERRORS, toolkit_error
 from toolkit.errors import NotAResource
+from toolkit.frames import polars
 from toolkit.frames.plan import Plan, Report
+from toolkit.notebook.metrics import AsyncMetrics
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.resources import Resource
 from toolkit.services import AuditService
@@ -26,10 +27,11 @@ from toolkit.services.dask_reads import DaskReads
 from toolkit.services.frame_reads import FrameReads
 from toolkit.services.rows import Rows
 from toolkit.services.sql import SqlService
-from toolkit.settings import Settings
+from toolkit.settings import Settings, checked_read_from
 
 T = TypeVar("T")
 S = TypeVar("S")
+Key = str | tuple[str, ...] | list[str]  # a natural key: "email", ("account_id", "title")
 log = logging.getLogger("toolkit.notebook")
 
 
@@ -44,8 +46,9 @@ class AsyncToolkit:
     """`await`-style access; `toolkit.connect()` wraps it for plain synchronous calls."""
 
     def __init__(self, settings: Settings, *, actor: str | None = None) -> None:
-        from toolkit.wiring import create_container
+        from toolkit.wiring import create_container, frames_scope
 
+        self.frames_scope = frames_scope
         self.settings = settings
         self.actor = actor or default_actor()
         self.container: wireup.AsyncContainer = create_container(settings)
@@ -54,6 +57,7 @@ class AsyncToolkit:
             self, TransactionRepository, resources.of(TransactionRepository)
         )
         self.audit = AsyncAudit(self, AuditRepository, resources.of(AuditRepository))
+        self.metrics = AsyncMetrics(self)
         self._head_checked = 0.0
 
     async def call(self, service: type[S], fn: Callable[[S], Awaitable[T]]) -> T:
@@ -64,10 +68,11 @@ class AsyncToolkit:
 
         return await self.in_scope(with_service)
 
-    async def in_scope(self, fn: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `fn(scope)` in a new container scope; driver and SQLAlchemy errors become toolkit errors."""
+    async def in_scope(self, fn: Callable[[Any], Awaitable[T]], *, frames: bool = False) -> T:
+        """Run `fn(scope)` in a new container scope (`frames`: one that reads frames, on the standbys with
+        `read_from="replica"`); driver and SQLAlchemy errors become toolkit errors."""
         try:
-            async with self.container.enter_scope() as scope:
+            async with self.frames_scope(self.container) if frames else self.container.enter_scope() as scope:
                 return await fn(scope)
         except DRIVER_ERRORS as error:
             raise toolkit_error(error, await self.masked_url()) from None
@@ -93,12 +98,15 @@ class AsyncToolkit:
             )
         return self.table(resource.repository)
 
-    async def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
+    async def sql(
+        self, statement: str, *, write: bool = False, as_polars: bool = False, **params: Any
+    ) -> Any:
         """Run SQL with `:name` parameters bound from keyword arguments; read-only unless `write=True`."""
         if write:
             await self.warn_if_behind()
         return await self.call(
-            SqlService, lambda s: s.query(statement, params, write=write, actor=self.actor)
+            SqlService,
+            lambda s: s.query(statement, params, write=write, actor=self.actor, as_polars=as_polars),
         )
 
     async def warn_if_behind(self) -> None:
@@ -158,21 +166,28 @@ class AsyncTable:
         return await self.kit.in_scope(run)
 
     async def frame(
-        self, *conditions: Any, progress: Any = None, as_arrow: bool = False, **options: Any
+        self,
+        *conditions: Any,
+        progress: Any = None,
+        as_arrow: bool = False,
+        as_polars: bool = False,
+        **options: Any,
     ) -> Any:
         async def read(scope: Any) -> Any:
             reader = FrameReads(await scope.get(self.repository))
-            return await reader.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+            kinds = {"as_arrow": as_arrow, "as_polars": as_polars}
+            return await reader.frame(*conditions, progress=progress, **kinds, **options)
 
-        return await self.kit.in_scope(read)
+        return await self.kit.in_scope(read, frames=True)
 
     async def iter_frames(
-        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
-    ) -> AsyncGenerator[pd.DataFrame]:
+        self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
+    ) -> AsyncGenerator[Any]:
         try:
-            async with self.kit.container.enter_scope() as scope:
+            async with self.kit.frames_scope(self.kit.container) as scope:
                 reader = FrameReads(await scope.get(self.repository))
-                async for chunk in reader.iter_frames(*conditions, chunk_rows=chunk_rows, **options):
+                options |= {"chunk_rows": chunk_rows, "as_polars": as_polars}
+                async for chunk in reader.iter_frames(*conditions, **options):
                     yield chunk
         except DRIVER_ERRORS as error:
             raise toolkit_error(error, await self.kit.masked_url()) from None
@@ -206,17 +221,19 @@ class AsyncTable:
     async def close(self, id: int, *, version: int | None = None) -> Any:
         return await self.rows(lambda r: r.close(id, actor=self.kit.actor, version=version), writes=True)
 
-    async def diff(self, frame: pd.DataFrame) -> Plan:
-        return await self.rows(lambda r: r.diff(frame))
+    async def diff(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Plan:
+        frame = polars.to_pandas(frame)
+        return await self.rows(lambda r: r.diff(frame, key=key, insert=insert))
 
     async def apply(self, plan: Plan, *, skip_conflicts: bool = False, skip_invalid: bool = False) -> Report:
         skips = {"skip_conflicts": skip_conflicts, "skip_invalid": skip_invalid}
         return await self.rows(lambda r: r.apply(plan, actor=self.kit.actor, **skips), writes=True)
 
-    async def save(self, frame: pd.DataFrame) -> Report:
-        return await self.apply(await self.diff(frame))
+    async def save(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Report:
+        return await self.apply(await self.diff(frame, key=key, insert=insert))
 
-    async def insert_frame(self, frame: pd.DataFrame) -> Report:
+    async def insert_frame(self, frame: Any) -> Report:
+        frame = polars.to_pandas(frame)
         return await self.rows(lambda r: r.insert_frame(frame, actor=self.kit.actor), writes=True)
 
 
@@ -225,7 +242,7 @@ class AsyncTransactions(AsyncTable):
         posted: e.Transaction = await self.create(account_id=account_id, kind=kind, amount=amount, **fields)
         return posted
 
-    async def post_frame(self, frame: pd.DataFrame) -> Report:
+    async def post_frame(self, frame: Any) -> Report:
         return await self.insert_frame(frame)
 
 
@@ -235,11 +252,17 @@ class AsyncAudit(AsyncTable):
 
 
 async def connect_async(
-    url: str | None = None, *, actor: str | None = None, settings: Settings | None = None
+    url: str | None = None,
+    *,
+    actor: str | None = None,
+    settings: Settings | None = None,
+    read_from: str | None = None,
 ) -> AsyncToolkit:
     """The async face: `qa = await toolkit.connect_async()`, then `await qa.accounts.frame(...)`."""
     settings = settings if settings is not None else Settings.load()
     if url is not None:
         settings = settings.with_url(url)
-    settings = replace(settings, pool_pre_ping=True)
+    settings = replace(
+        settings, pool_pre_ping=True, read_from=checked_read_from(read_from or settings.read_from)
+    )
     return AsyncToolkit(settings, actor=actor)

@@ -21,9 +21,11 @@ from sqlalchemy.engine import URL
 
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
-from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions
+from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions, Key
+from toolkit.notebook.display import Listing, audit_entries
+from toolkit.notebook.metrics import Metrics
 from toolkit.notebook.progress import Progress, Stages
-from toolkit.settings import Settings
+from toolkit.settings import Settings, checked_read_from
 
 T = TypeVar("T")
 _current: Toolkit | None = None
@@ -35,10 +37,13 @@ def connect(
     actor: str | None = None,
     progress: bool = True,
     settings: Settings | None = None,
+    read_from: str | None = None,
 ) -> Toolkit:
     """Connect to QueAccount. With no `url` (and no QUEACCOUNT_DATABASE_URL), an embedded PostgreSQL starts.
 
-    `actor` names who makes changes in the audit log (default: `notebook:<os user>`).
+    `actor` names who makes changes in the audit log (default: `notebook:<os user>`). `read_from="replica"`
+    reads frames on the hot standbys of QUEACCOUNT_READ_DATABASE_URL (a replica may lag behind your own
+    writes; writes, `get()` and `qa.sql()` stay on the primary).
 
         >>> qa = toolkit.connect(actor="alice")
         >>> df = qa.accounts.frame(plan=["pro", "business"], order_by="-balance", limit=100)
@@ -47,7 +52,8 @@ def connect(
     settings = settings if settings is not None else Settings.load()
     if url is not None:
         settings = settings.with_url(url)
-    settings = replace(settings, pool_pre_ping=True)
+    chosen = checked_read_from(read_from or settings.read_from)
+    settings = replace(settings, pool_pre_ping=True, read_from=chosen)
     _current = Toolkit(settings, actor=actor, progress=progress)
     return _current
 
@@ -79,7 +85,7 @@ def start_portal() -> tuple[BlockingPortal, Callable[[], None]]:
 
 class Toolkit:
     """One connection: `qa.accounts`, `qa.transactions`, `qa.audit` (and `qa.<path>` for every resource),
-    `qa.sql(...)`, `qa.migrations`."""
+    `qa.sql(...)`, `qa.metrics`, `qa.migrations`."""
 
     def __init__(self, settings: Settings, *, actor: str | None = None, progress: bool = True) -> None:
         self.progress = progress
@@ -89,6 +95,7 @@ class Toolkit:
         self.accounts = Table(self, self.aio.accounts)
         self.transactions = Transactions(self, self.aio.transactions)
         self.audit = Audit(self, self.aio.audit)
+        self.metrics = Metrics(self, self.aio.metrics)
         from toolkit.notebook.migrations import Migrations
 
         self.migrations = Migrations(self)
@@ -124,14 +131,15 @@ class Toolkit:
 
         return sorted({*super().__dir__(), *(r.attribute for r in registered())})
 
-    def sql(self, statement: str, *, write: bool = False, **params: Any) -> pd.DataFrame:
+    def sql(self, statement: str, *, write: bool = False, as_polars: bool = False, **params: Any) -> Any:
         """Run SQL with `:name` parameters bound from keyword arguments (never formatted into the text).
 
-        Read-only unless `write=True` (so DML hidden in a CTE is refused too); writes are audited.
+        Read-only unless `write=True` (so DML hidden in a CTE is refused too); writes are audited. A result
+        column that is a model's column has the dtype `frame()` gives it; `as_polars=True` gives polars.
 
             >>> qa.sql("select plan, count(*) from accounts where country = :c group by plan", c="DE")
         """
-        return self.run(lambda: self.aio.sql(statement, write=write, **params))
+        return self.run(lambda: self.aio.sql(statement, write=write, as_polars=as_polars, **params))
 
     def close(self) -> None:
         """Close the connection pool and the loop thread."""
@@ -169,9 +177,11 @@ class Table:
         order_by: Any = None,
         limit: int | None = None,
         as_arrow: bool = False,
+        as_polars: bool = False,
         **equals: Any,
     ) -> Any:
-        """Rows as a DataFrame (or a pyarrow.Table with `as_arrow=True`).
+        """Rows as a DataFrame (a pyarrow.Table with `as_arrow=True`, a polars DataFrame sharing its buffers
+        with `as_polars=True`).
 
         Keyword arguments are equality filters (a list means IN); positional arguments are SQLAlchemy
         conditions on the models; `order_by="-balance"` sorts descending.
@@ -182,18 +192,20 @@ class Table:
         with Progress(f"reading {self._aio.label}", enabled=self.kit.progress) as progress:
             options = {"columns": columns, "order_by": order_by, "limit": limit, **equals}
             return self.kit.run(
-                lambda: self._aio.frame(*conditions, as_arrow=as_arrow, progress=progress, **options)
+                lambda: self._aio.frame(
+                    *conditions, as_arrow=as_arrow, as_polars=as_polars, progress=progress, **options
+                )
             )
 
     def _bar(self, frame: pd.DataFrame) -> dict[str, Any]:
         return {"rows": len(frame), "enabled": self.kit.progress}
 
     def iter_frames(
-        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
-    ) -> Iterator[pd.DataFrame]:
+        self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
+    ) -> Iterator[Any]:
         """The rows of `frame()`, `chunk_rows` at a time (for results larger than memory)."""
-        chunks: AsyncGenerator[pd.DataFrame] = self._aio.iter_frames(
-            *conditions, chunk_rows=chunk_rows, **options
+        chunks: AsyncGenerator[Any] = self._aio.iter_frames(
+            *conditions, chunk_rows=chunk_rows, as_polars=as_polars, **options
         )
         try:
             while True:
@@ -241,9 +253,17 @@ class Table:
         """Close a row for good (accounts: a closed account cannot be reopened)."""
         return self.kit.run(lambda: self._aio.close(id, version=version))
 
-    def diff(self, frame: pd.DataFrame) -> Plan:
-        """What saving `frame` would do: inserts, changed cells, conflicts, invalid rows. Writes nothing."""
-        plan = self.kit.run(self._aio.diff, frame)
+    def diff(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Plan:
+        """What saving `frame` (pandas or polars) would do: inserts, changed cells, conflicts, invalid rows.
+        Writes nothing.
+
+        Rows are matched by id; with `key`, a natural key, rows without an id are matched by it (a CSV of
+        emails), and a row without a version is checked against the row as diff() read it. `insert=False`
+        refuses rows that match none instead of inserting them.
+
+            >>> qa.accounts.diff(pd.read_csv("finance.csv"), key="email").apply()
+        """
+        plan = self.kit.run(lambda: self._aio.diff(frame, key=key, insert=insert))
         plan.applier = self.apply
         return plan
 
@@ -253,18 +273,19 @@ class Table:
             lambda: self._aio.apply(plan, skip_conflicts=skip_conflicts, skip_invalid=skip_invalid)
         )
 
-    def save(self, frame: pd.DataFrame) -> Report:
-        """`diff(frame).apply()`: write back an edited frame; refused whole on any conflict or invalid row."""
+    def save(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Report:
+        """`diff(frame, key=..., insert=...).apply()`: write back an edited frame (pandas or polars); refused
+        whole on any conflict or invalid row."""
         label = self._aio.label
         with Stages(f"saving {len(frame):,} {label}", ["checking", "writing"], **self._bar(frame)) as stages:
-            plan = self.diff(frame)
+            plan = self.diff(frame, key=key, insert=insert)
             stages.done("checking")
             report = plan.apply()
             stages.done("writing")
             return report
 
-    def insert_frame(self, frame: pd.DataFrame) -> Report:
-        """Load new rows in bulk (no id column values); all or nothing."""
+    def insert_frame(self, frame: Any) -> Report:
+        """Load new rows in bulk from a pandas or polars frame (no id column values); all or nothing."""
         with Stages(f"inserting {len(frame):,} {self._aio.label}", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.insert_frame, frame)
 
@@ -281,8 +302,9 @@ class Transactions(Table):
         """Post one transaction: `qa.transactions.post(42, "deposit", "100.00", description="top-up")`."""
         return self.kit.run(lambda: self._aio.post(account_id, kind, amount, **fields))
 
-    def post_frame(self, frame: pd.DataFrame) -> Report:
-        """Post many transactions in frame order, all or nothing (no balance may go below zero on the way)."""
+    def post_frame(self, frame: Any) -> Report:
+        """Post many transactions in frame order (pandas or polars), all or nothing (no balance may go below
+        zero on the way)."""
         with Stages(f"posting {len(frame):,} transactions", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.post_frame, frame)
 
@@ -296,6 +318,7 @@ class Audit(Table):
 
     _aio: AsyncAudit
 
-    def history(self, entity: str, entity_id: int) -> list[e.AuditEntry]:
-        """Every change to one row, oldest first: `qa.audit.history("account", 42)`."""
-        return self.kit.run(self._aio.history, entity, entity_id)
+    def history(self, entity: str, entity_id: int) -> Listing[e.AuditEntry]:
+        """Every change to one row, oldest first: `qa.audit.history("account", 42)`. A list of entries that
+        a notebook shows as a table (`.table()` gives it as a DataFrame)."""
+        return audit_entries(self.kit.run(self._aio.history, entity, entity_id))

@@ -55,20 +55,18 @@ class QueAccountMagics(Magics):
                 raise ValueError("%qa_migrate downgrade needs a revision, e.g. -1 or base")
             return migrations.downgrade(rest[0])
         if action == "check":
-            drift = migrations.check()
-            return drift if drift else "no drift: the database matches the models"
+            return migrations.check()
         if action == "history":
-            return [str(r) for r in migrations.history()]
+            return migrations.history()
         return migrations.current() if action == "current" else migrations.status()
 
     @line_magic
     def qa_schema(self, line: str) -> Any:
-        """Show the ER diagram of the models (Mermaid)."""
-        from IPython.display import Markdown
+        """Show the ER diagram of the models as an inline SVG: no JavaScript and no network, so it shows in
+        JupyterLab and in an HTML export alike; its text form is the Mermaid source."""
+        from toolkit.diagram import Diagram
 
-        from toolkit.diagram import mermaid
-
-        return Markdown(f"```mermaid\n{mermaid()}```")
+        return Diagram()
 
 
 def show_toolkit_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import ColumnElement, Select
 
-from toolkit.frames import read
+from toolkit.errors import Issue, ValidationFailed
+from toolkit.frames import polars, read
 from toolkit.mixins.crud import CRUDMixin, OrderBy
 
 
@@ -33,14 +33,22 @@ class FrameReads:
         return query
 
     async def frame(
-        self, *conditions: Any, as_arrow: bool = False, progress: Any = None, **options: Any
+        self,
+        *conditions: Any,
+        as_arrow: bool = False,
+        as_polars: bool = False,
+        progress: Any = None,
+        **options: Any,
     ) -> Any:
         repo = self.repository
         query = self.query(*conditions, **options)
         by_id = self._by_id_alone(options.get("order_by"), options.get("limit"))
+        if as_arrow and as_polars:
+            raise ValidationFailed(Issue(None, "as_polars", "pass as_arrow=True or as_polars=True, not both"))
         if as_arrow:
             return await read.read_arrow(repo.session, repo.table, query, progress, by_id=by_id)
-        return await read.read_frame(repo.session, repo.table, query, progress, by_id=by_id)
+        convert = converter(as_polars)
+        return await read.read_frame(repo.session, repo.table, query, progress, by_id=by_id, convert=convert)
 
     def _by_id_alone(self, order_by: OrderBy, limit: int | None) -> bool:
         """Whether the read is ordered by id ascending and unlimited: then it may run as two COPYs at once."""
@@ -51,13 +59,20 @@ class FrameReads:
         return bool(ordering[0].compare(key) or ordering[0].compare(key.asc()))
 
     async def iter_frames(
-        self, *conditions: Any, chunk_rows: int = 100_000, **options: Any
-    ) -> AsyncIterator[pd.DataFrame]:
+        self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
+    ) -> AsyncIterator[Any]:
         repo = self.repository
-        async for chunk in read.iter_frames(
-            repo.session, repo.table, self.query(*conditions, **options), chunk_rows
-        ):
+        query, convert = self.query(*conditions, **options), converter(as_polars)
+        async for chunk in read.iter_frames(repo.session, repo.table, query, chunk_rows, convert):
             yield chunk
+
+
+def converter(as_polars: bool) -> read.Convert:
+    """pandas frames, or polars ones (checked here, before any row is read, that polars is installed)."""
+    if not as_polars:
+        return read.pandas_frame
+    polars.require()
+    return read.polars_frame
 
 
 __all__ = ["FrameReads"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -11,12 +12,13 @@ from psycopg.errors import IntegrityError, UniqueViolation
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Conflict, Issue, ValidationFailed
-from toolkit.frames import read, write
+from toolkit.frames import match, read, write
 from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
 from toolkit.frames.validate import Issues, check_frame
 from toolkit.mixins.crud import CRUDMixin
 from toolkit.mixins.integrity import translate
 from toolkit.retry import retry_transient
+from toolkit.services.frame_keys import natural_key, refuse_new, versions_read
 from toolkit.services.row_writes import refusal
 
 if TYPE_CHECKING:
@@ -43,41 +45,90 @@ class FrameWrites:
         self.resource, self.service, self.repository, self.uow = resource, service, repository, uow
         self.spec = resource.spec
 
-    async def diff(self, frame: pd.DataFrame) -> Plan:
-        """Compare an (edited) frame with the database. Writes nothing."""
+    async def diff(
+        self, frame: pd.DataFrame, *, key: str | Sequence[str] | None = None, insert: bool = True
+    ) -> Plan:
+        """Compare an (edited) frame with the database. Writes nothing.
+
+        With `key` (a natural key of the resource: `"email"`, `("account_id", "title")`), rows without an id
+        are matched to the rows holding the same key values; a row without a version is then checked against
+        the row as diff() read it (re-checked by apply()). With `insert=False`, rows that match none are
+        refused instead of inserted.
+        """
         if not self.resource.allows("update"):
             raise refusal(self.resource, "update")
-        return await self._plan(frame, look_up_keys=True)
+        if key is None:
+            return await self._plan(frame, look_up_keys=True, insert=insert)
+        names = natural_key(self.resource, key)
+        missing = [Issue(None, n, "is the key but is not in the frame") for n in names if n not in frame]
+        if missing:
+            raise ValidationFailed(missing)
+        found = await match.by_key(self.repository.session, self.spec, frame, names)
+        id_ = self.spec.key
+        given = frame[id_].astype(object) if id_ in frame else None  # an id given, even a bad one, is kept
+        keyed = frame.assign(**{id_: found.ids if given is None else given.where(given.notna(), found.ids)})
+        return await self._plan(keyed, look_up_keys=True, insert=insert, found=found, key=names)
 
-    async def _plan(self, frame: pd.DataFrame, *, look_up_keys: bool) -> Plan:
+    async def _plan(
+        self,
+        frame: pd.DataFrame,
+        *,
+        look_up_keys: bool,
+        insert: bool = True,
+        found: match.Match | None = None,
+        key: tuple[str, ...] | None = None,
+    ) -> Plan:
+        """The plan of a frame; `found`: the rows a natural `key` matched (already read)."""
         issues = Issues()
+        new = frame[self.spec.key].isna() if self.spec.key in frame else pd.Series(True, index=frame.index)
+        if not insert:
+            refused = new.to_numpy(dtype=bool) if found is None else found.unmatched
+            refuse_new(self.resource, frame.loc[refused], key, issues)
+            frame, new = frame.loc[~refused], new.loc[~refused]
         # The frame is checked on a worker thread while the rows it names arrive: both take about as long.
         # Required columns are required of new rows only: a frame read with some columns can still be saved.
-        inserting = "id" not in frame.columns or bool(frame["id"].isna().any())
+        inserting = insert and bool(new.any())
         checking = asyncio.create_task(
             asyncio.to_thread(check_frame, frame, self.spec, issues, inserting=inserting)
         )
         try:
-            query = read.with_ids(self.spec.table, named_ids(frame))
-            current = await read.read_frame(self.repository.session, self.spec.table, query)
+            current = await self._current(frame, found.current if found is not None else None)
         finally:
             clean = await checking
+        if key is not None:
+            clean = versions_read(clean, current, self.spec)
         plan = make_plan(self.resource.name, clean, current.set_index("id", drop=False), self.spec, issues)
+        if not insert:  # what is left without an id repeats a key, and is refused for it
+            plan.inserts = plan.inserts.iloc[:0]
         rules = getattr(self.service, "frame_rules", None)
         if rules is not None:
             rules(plan, current.set_index("id"), issues)
         if look_up_keys or issues.parts:  # a refused frame names its taken keys in the same error
-            await self._keys_taken(plan, issues)
+            await self._keys_taken(plan, issues, matched_by=key)
         plan.invalid = issues.frame()
         return plan
 
-    async def _keys_taken(self, plan: Plan, issues: Issues) -> None:
-        """New or changed values of a unique key already held by another row (the index would refuse them)."""
+    async def _current(self, frame: pd.DataFrame, known: pd.DataFrame | None) -> pd.DataFrame:
+        """The table's rows for the ids the frame names, those in `known` not read again."""
+        ids = named_ids(frame)
+        if known is not None and len(known):
+            ids = sorted(set(ids) - set(known[self.spec.key].tolist()))
+            if not ids:
+                return known
+        query = read.with_ids(self.spec.table, ids)
+        rows = await read.read_pandas(self.repository.session, self.spec.table, query)
+        return pd.concat([known, rows], ignore_index=True) if known is not None and len(known) else rows
+
+    async def _keys_taken(
+        self, plan: Plan, issues: Issues, matched_by: tuple[str, ...] | None = None
+    ) -> None:
+        """New or changed values of a unique key already held by another row (the index would refuse them).
+        The inserts' values of the key the frame was `matched_by` are known to be free: no row held them."""
         found = issues.frame()
         for names in self.spec.unique:
             key = list(names)
             wanted = []
-            if set(key) <= set(plan.inserts.columns):
+            if set(key) <= set(plan.inserts.columns) and names != matched_by:
                 ids = pd.Series(pd.NA, index=plan.inserts.index, dtype="Int64")
                 wanted.append(plan.inserts[key].assign(id=ids))
             flags = [f"ch_{n}" for n in key if f"ch_{n}" in plan.changes]
@@ -139,7 +190,7 @@ class FrameWrites:
             lost = (
                 sorted(set(changes["id"].astype(int)) - set(updated)) if len(updated) != len(changes) else []
             )
-            if lost and not (skip_conflicts and self.spec.version is None):
+            if lost and not skip_conflicts:  # changed since diff(): skipped as the conflicts it saw are
                 raise Conflict(
                     f"{len(lost)} {name}(s) changed since diff() (ids {lost[:10]}); "
                     "nothing was written: read them again and re-apply"

@@ -95,8 +95,10 @@ class Rows:
         closed: Entity = await self.service.close(id, actor=actor, version=version)
         return closed
 
-    async def diff(self, frame: pd.DataFrame) -> Plan:
-        return await self.frames.diff(frame)
+    async def diff(
+        self, frame: pd.DataFrame, *, key: str | Sequence[str] | None = None, insert: bool = True
+    ) -> Plan:
+        return await self.frames.diff(frame, key=key, insert=insert)
 
     async def apply(self, plan: Plan, *, actor: str, **skips: bool) -> Report:
         return await self.frames.apply(plan, actor=actor, **skips)

@@ -8,72 +8,30 @@ database refuses.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import msgspec
 import pandas as pd
 import psycopg
-import pyarrow as pa
 from psycopg import pq
+from psycopg.adapt import Transformer
+from psycopg.types.string import TextLoader
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 
 from toolkit.db import UnitOfWork, is_disconnect, libpq_url
 from toolkit.errors import Issue, NotPermitted, ReadOnlyQuery, ValidationFailed, driver_reason
+from toolkit.frames import polars
+from toolkit.frames.origins import result_columns
 from toolkit.frames.read import driver_connection
+from toolkit.frames.results import result_frame, result_polars
 from toolkit.mixins.integrity import translate
 from toolkit.mixins.queries import record_audit
+from toolkit.models import Base
 from toolkit.repositories import AuditRepository
+from toolkit.services.sql_params import bind
 
 READ_ONLY_SQLSTATE = "25006"
 APPEND_ONLY_SQLSTATE = "23001"  # restrict_violation, raised by the append-only triggers
-
-
-def rows_to_frame(columns: list[str], rows: list[Any]) -> pd.DataFrame:
-    """Rows of any query as a DataFrame: exact decimals, nullable integers, UTC times, string dtype."""
-    arrays = {}
-    for i, name in enumerate(columns):
-        values = [r[i] for r in rows]
-        try:
-            arrays[name] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arrays[name] = pa.array([None if v is None else str(v) for v in values], pa.string())
-    if not columns:
-        return pd.DataFrame()
-
-    def mapper(t: pa.DataType) -> Any:
-        if pa.types.is_decimal(t):
-            return pd.ArrowDtype(t)
-        if pa.types.is_integer(t):
-            return pd.Int64Dtype()
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
-            return pd.StringDtype()
-        if pa.types.is_boolean(t):
-            return pd.BooleanDtype()
-        return None
-
-    frame: pd.DataFrame = pa.table(arrays).to_pandas(types_mapper=mapper)
-    return frame
-
-
-def bind(statement: str, params: dict[str, Any]) -> str:
-    """`statement` with its `:name` parameters in the driver's form; every one given, none left over."""
-    clause = text(statement)
-    compiled = clause.compile(dialect=psycopg_dialect())
-    names = set(compiled.binds)
-    issues = [Issue(None, n, f"the statement uses :{n}; pass {n}=...") for n in sorted(names - set(params))]
-    issues += [Issue(None, n, f"the statement has no :{n}") for n in sorted(set(params) - names)]
-    if issues:
-        raise ValidationFailed(issues)
-    return str(compiled)
-
-
-@functools.cache
-def psycopg_dialect() -> Any:
-    from sqlalchemy.dialects.postgresql.psycopg import dialect
-
-    return dialect()  # type: ignore[no-untyped-call]
 
 
 async def run_one(
@@ -82,7 +40,14 @@ async def run_one(
     """Run one statement inside the open transaction. Prepared (the extended protocol), so the server itself
     refuses a list of statements; one that ends the transaction is refused afterwards."""
     cursor = conn.cursor()
-    await cursor.execute(sql, params, prepare=True)
+    for name in ("json", "jsonb"):  # JSON as its text, which a frame's reader decodes (as frames do)
+        cursor.adapters.register_loader(name, TextLoader)
+    try:
+        await cursor.execute(sql, params, prepare=True)
+    except psycopg.ProgrammingError as error:
+        if error.sqlstate is not None:
+            raise
+        raise ValidationFailed(unsendable(conn, params) or [Issue(None, None, str(error))]) from None
     if conn.info.transaction_status != pq.TransactionStatus.INTRANS:
         raise ValidationFailed(
             Issue(
@@ -94,10 +59,27 @@ async def run_one(
     return cursor
 
 
-async def fetched(cursor: psycopg.AsyncCursor[Any]) -> pd.DataFrame:
+def unsendable(conn: psycopg.AsyncConnection[Any], params: dict[str, Any]) -> list[Issue]:
+    """The parameters whose values psycopg has no way to send, each named."""
+    issues = []
+    for name, value in params.items():
+        try:
+            Transformer(conn).as_literal(value)
+        except psycopg.ProgrammingError:
+            reason = f"a {type(value).__name__} cannot be sent to the database (pass text, a number, a time,"
+            issues.append(Issue(None, name, reason + " a bool, None or a list of them)"))
+    return issues
+
+
+async def fetched(cursor: psycopg.AsyncCursor[Any], *, as_polars: bool = False) -> Any:
+    """The statement's result as a frame: a model's column has `frame()`'s dtype, told by the database."""
     if cursor.description is None:
-        return pd.DataFrame()
-    return rows_to_frame([c.name for c in cursor.description], await cursor.fetchall())
+        return polars.require().DataFrame() if as_polars else pd.DataFrame()
+    rows = await cursor.fetchall()
+    columns = await result_columns(cursor, Base.metadata)
+    if as_polars:
+        return result_polars(columns, rows)
+    return result_frame(columns, rows)
 
 
 def refusal(error: psycopg.Error) -> Exception:
@@ -126,12 +108,22 @@ class SqlService:
         self.uow, self.audit = uow, audit
 
     async def query(
-        self, statement: str, params: dict[str, Any], *, write: bool = False, actor: str
-    ) -> pd.DataFrame:
+        self,
+        statement: str,
+        params: dict[str, Any],
+        *,
+        write: bool = False,
+        actor: str,
+        as_polars: bool = False,
+    ) -> Any:
         """Run one statement with `:name` parameters bound; read-only unless `write` (then audited)."""
         sql = bind(statement, params)
+        if as_polars:
+            polars.require()
         try:
-            return await (self._write(sql, statement, params, actor) if write else self._read(sql, params))
+            if write:
+                return await self._write(sql, statement, params, actor, as_polars)
+            return await self._read(sql, params, as_polars)
         except (psycopg.Error, sa_exc.DBAPIError) as error:
             cause = error.orig if isinstance(error, sa_exc.DBAPIError) else error
             mapped = refusal(cause) if isinstance(cause, psycopg.Error) else error
@@ -139,23 +131,25 @@ class SqlService:
                 raise
             raise mapped from None
 
-    async def _read(self, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    async def _read(self, sql: str, params: dict[str, Any], as_polars: bool) -> Any:
         db = self.uow.database
         async with await psycopg.AsyncConnection.connect(
             libpq_url(db.read_url), autocommit=True, connect_timeout=db.connect_timeout
         ) as conn:
             await conn.execute("BEGIN READ ONLY")
-            frame = await fetched(await run_one(conn, sql, params))
+            frame = await fetched(await run_one(conn, sql, params), as_polars=as_polars)
             # Never committed, so even what a read-only transaction allows (NOTIFY) takes no effect.
             await conn.execute("ROLLBACK")
             return frame
 
-    async def _write(self, sql: str, statement: str, params: dict[str, Any], actor: str) -> pd.DataFrame:
+    async def _write(
+        self, sql: str, statement: str, params: dict[str, Any], actor: str, as_polars: bool
+    ) -> Any:
         session = self.uow.session
         try:
             driver = await driver_connection(session)
             cursor = await run_one(driver, sql, params)
-            frame = await fetched(cursor)
+            frame = await fetched(cursor, as_polars=as_polars)
             # The audit row goes to the real audit log, whatever the statement did to the session's settings.
             await driver.execute("SET LOCAL search_path = public, pg_temp")
             changes = {

@@ -4,6 +4,7 @@ import re
 
 from litestar.routes import HTTPRoute
 
+from tests.conftest import admin_rows
 from tests.integration.http.conftest import make_key
 from toolkit.services import ApiKeyService
 
@@ -68,3 +69,27 @@ async def test_keys_are_stored_hashed_never_in_clear(container, database_url):
     with psycopg.connect(libpq(database_url)) as conn:
         stored = conn.execute("select secret_hash from api_keys where name = 'hashed'").fetchone()[0]
     assert secret not in stored and len(stored) == 64
+
+
+async def make_expiring_key(container, name: str, expires: str) -> str:
+    async with container.enter_scope() as scope:
+        _, secret = await (await scope.get(ApiKeyService)).create(name, "read", actor="test", expires=expires)
+    return secret
+
+
+async def test_a_key_before_its_expiry_is_accepted(client, container, database_url):
+    secret = await make_expiring_key(container, "for-today", "8h")
+    response = await client.get("/v1/accounts", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200, response.text
+
+
+async def test_a_key_past_its_expiry_is_refused_saying_it_expired_not_that_it_is_unknown(
+    client, container, database_url
+):
+    secret = await make_expiring_key(container, "yesterday", "8h")
+    moved = "update api_keys set expires_at = '2026-11-30 09:00+00' where name = 'yesterday' returning id"
+    assert len(admin_rows(database_url, moved)) == 1  # as the owner: no path of the toolkit edits a key
+    response = await client.get("/v1/accounts", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 401
+    assert response.json()["message"] == "the API key 'yesterday' expired at 2026-11-30 09:00:00 UTC"
+    assert response.headers["www-authenticate"].startswith("Bearer")

@@ -102,7 +102,7 @@ async def test_a_lookup_that_raced_a_revocation_is_not_cached(long_lived):
     secret = await make_key(long_lived, "racer", "read")
     assert await authenticate(long_lived, secret) is not None
     cache = await cache_of(long_lived)
-    key, digest = next((key, digest) for digest, (key, _) in cache.entries.items())
+    key, digest = next((key, digest) for digest, (key, *_) in cache.entries.items())
     before = cache.epoch
     forget_all_keys()
     cache.put(digest, key, before)
@@ -136,6 +136,26 @@ async def test_a_cached_key_expires_after_the_configured_seconds(long_lived, mon
     now = time.monotonic()
     monkeypatch.setattr("toolkit.keycache.time.monotonic", lambda: now + AN_HOUR + 1)
     assert cache.get(digest) is None and cache.entries == {}
+
+
+async def test_a_cached_key_is_refused_once_its_own_expiry_passes_with_no_notification(
+    settings, container, monkeypatch
+):
+    app = create_app(replace(settings, api_key_cache_s=AN_HOUR))
+    async with AsyncTestClient(app=app) as client:
+        async with container.enter_scope() as scope:
+            keys = await scope.get(ApiKeyService)
+            key, secret = await keys.create("shift", "read", actor="test", expires="8h")
+        headers = {"Authorization": f"Bearer {secret}"}
+        for path in ("/v1/accounts", "/v1/accounts?limit=1"):  # the second is answered from the cache
+            assert (await client.get(path, headers=headers)).status_code == 200
+        # Cached for an hour and no revocation announced: only the cache's own comparison can refuse it.
+        later = key.expires_at.timestamp() + 1
+        monkeypatch.setattr("toolkit.keycache.wall_clock", lambda: later)
+        for path in ("/v1/accounts", "/v1/accounts?limit=1", "/v1/accounts/1"):
+            refused = await client.get(path, headers=headers)
+            assert refused.status_code == 401, path
+            assert refused.json()["message"].startswith("the API key 'shift' expired at ")
 
 
 async def test_a_cache_time_of_zero_looks_the_key_up_every_time(settings, database_url):
