@@ -1,4 +1,5 @@
 """`./dev bench [--rows N] [--only read|write|insert] [--repeat N]`: the cases side by side, as a table.
+(`./dev bench dask --rows N`: the Dask frames, see benchmarks/dask.py.)
 
 Each case runs in a fresh process from the same freshly seeded table, on an embedded PostgreSQL started in a
 temporary folder (or the server in QUEACCOUNT_BENCH_DATABASE_URL), and prints its time as it finishes. At
@@ -21,9 +22,11 @@ from benchmarks.cases import CASES
 RESULTS = Path(__file__).parent / "results" / "latest.md"
 
 
-def run_case(name: str, url: str, rows: int) -> dict[str, float]:
+def run_case(
+    name: str, url: str, rows: int, module: str = "benchmarks.child", *extra: str
+) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.child", name, url, str(rows)],
+        [sys.executable, "-m", module, name, url, str(rows), *extra],
         capture_output=True,
         text=True,
         check=False,
@@ -35,6 +38,10 @@ def run_case(name: str, url: str, rows: int) -> dict[str, float]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["dask"]:  # `./dev bench dask [--rows N]`: the Dask frames, a group of their own
+        from benchmarks import dask
+
+        return dask.main(sys.argv[2:])
     parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="accounts per case (default 1,000,000)")
     parser.add_argument("--only", choices=["read", "write", "insert"], action="append", help="groups to run")

@@ -8,6 +8,8 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -20,7 +22,12 @@ def rss_mb() -> float:
 
 
 def main(name: str, url: str, rows: int) -> dict[str, object]:
-    timed = CASES[name].setup(make_url(url), rows)
+    return {"case": name, **measure(CASES[name].setup, url, rows)}
+
+
+def measure(setup: Callable[..., Callable[[], Any]], url: str, rows: int) -> dict[str, object]:
+    """Seconds and peak RSS of the call `setup(url, rows)` returns (the setup itself untimed)."""
+    timed = setup(make_url(url), rows)
     gc.collect()
     before = rss_mb()
     start = time.perf_counter()
@@ -28,7 +35,7 @@ def main(name: str, url: str, rows: int) -> dict[str, object]:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = str(result if not hasattr(result, "shape") else result.shape)
-    return {"case": name, "seconds": seconds, "peak_mb": peak, "before_mb": before, "result": summary}
+    return {"seconds": seconds, "peak_mb": peak, "before_mb": before, "result": summary}
 
 
 if __name__ == "__main__":

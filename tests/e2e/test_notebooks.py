@@ -66,7 +66,8 @@ def output_text(nb: nbformat.NotebookNode) -> str:
 
 def test_there_are_worked_examples():
     names = {p.stem for p in NOTEBOOKS}
-    assert {"01-quickstart", "02-editing-accounts", "03-bulk-loading", "04-migrations", "05-merging"} <= names
+    names_wanted = {"01-quickstart", "02-editing-accounts", "03-bulk-loading", "04-migrations", "05-merging"}
+    assert names_wanted | {"06-dask"} <= names
 
 
 def test_outputs_are_not_committed():

@@ -93,8 +93,15 @@ async def arrow_blocks(
 async def _blocks(
     conn: Any, session: AsyncSession, table: Table, query: Select[Any], block_rows: int
 ) -> AsyncIterator[pa.Table]:
-    schema = wire_schema(table, query)
     sql, params = compile_query(session, query)
+    async for part in copy_arrow(conn, sql, params, wire_schema(table, query), block_rows):
+        yield part
+
+
+async def copy_arrow(
+    conn: Any, sql: str, params: dict[str, Any], schema: pa.Schema, block_rows: int
+) -> AsyncIterator[pa.Table]:
+    """`COPY (sql) TO STDOUT` on a psycopg AsyncConnection as Arrow tables of `schema`, as `arrow_blocks`."""
     loop = asyncio.get_running_loop()
     parsing: asyncio.Future[pa.Table] | None = None
     # Each block is parsed on a worker thread (pyarrow releases the GIL) while the next one is received.

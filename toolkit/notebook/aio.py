@@ -23,6 +23,7 @@ from toolkit.notebook.metrics import AsyncMetrics
 from toolkit.repositories import AccountRepository, AuditRepository, TransactionRepository
 from toolkit.resources import Resource
 from toolkit.services import AuditService
+from toolkit.services.dask_reads import DaskReads
 from toolkit.services.frame_reads import FrameReads
 from toolkit.services.rows import Rows
 from toolkit.services.sql import SqlService
@@ -190,6 +191,15 @@ class AsyncTable:
                     yield chunk
         except DRIVER_ERRORS as error:
             raise toolkit_error(error, await self.kit.masked_url()) from None
+
+    async def to_dask(
+        self, *conditions: Any, npartitions: int = 8, columns: list[str] | None = None, **equals: Any
+    ) -> Any:
+        async def read(scope: Any) -> Any:
+            reader = DaskReads(FrameReads(await scope.get(self.repository)))
+            return await reader.to_dask(*conditions, npartitions=npartitions, columns=columns, **equals)
+
+        return await self.kit.in_scope(read)
 
     async def get(self, id: int) -> Any:
         return await self.rows(lambda r: r.get(id))

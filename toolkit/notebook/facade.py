@@ -216,6 +216,23 @@ class Table:
         finally:
             self.kit.run(chunks.aclose)
 
+    def to_dask(
+        self, *conditions: Any, npartitions: int = 8, columns: list[str] | None = None, **equals: Any
+    ) -> Any:
+        """The rows of `frame()` (same filters) as a Dask DataFrame indexed by id: `npartitions` id ranges
+        with known divisions, all read on one snapshot taken now (needs the `dask` extra).
+
+        The snapshot is held by an open transaction until the frame's first `compute()` or `persist()`, its
+        `release()`, the end of its `with` block, or until it is dropped. It runs where Dask runs it: on the
+        active `distributed.Client` (local or `Client("tcp://host:8786")`), else on Dask's local threads.
+
+            >>> with qa.accounts.to_dask(npartitions=8, status="active") as accounts:
+            ...     by_plan = accounts.groupby("plan", observed=True).balance.sum().compute()
+        """
+        return self.kit.run(
+            lambda: self._aio.to_dask(*conditions, npartitions=npartitions, columns=columns, **equals)
+        )
+
     def get(self, id: int) -> Any:
         """One row by id."""
         return self.kit.run(self._aio.get, id)
