@@ -4,7 +4,6 @@ deploy/haproxy.cfg configures it (benchmarks/http/replicas.py runs it with loopb
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import tempfile
@@ -19,12 +18,12 @@ import psycopg
 import pytest
 
 from benchmarks.http.replicas import haproxy
+from sidecar.cli import in_scope
 from tests.e2e.test_serve import Server
 from toolkit.cluster import LocalCluster
 from toolkit.roles import READER, WRITER
 from toolkit.services import ApiKeyService
 from toolkit.settings import Settings
-from toolkit.wiring import create_container
 
 pytestmark = pytest.mark.replicas
 
@@ -46,15 +45,7 @@ class Hosts:
         self.balancer = ""  # haproxy's base URL
 
     def keys(self, fn: Callable[[ApiKeyService], Awaitable[Any]]) -> Any:
-        async def run() -> Any:
-            container = create_container(self.settings)
-            try:
-                async with container.enter_scope() as scope:
-                    return await fn(await scope.get(ApiKeyService))
-            finally:
-                await container.close()
-
-        return asyncio.run(run())
+        return in_scope(self.settings, ApiKeyService, fn)
 
     def key(self, name: str, scope: str) -> dict[str, str]:
         _, secret = self.keys(lambda keys: keys.create(name, scope, actor="test"))
