@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks.http import fixture, servers, wrk
 from benchmarks.http.report import Row, document
+from toolkit.cluster import free_port
 
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "http.md"
 
@@ -84,7 +85,7 @@ def measure(args: argparse.Namespace, data: fixture.Fixture, home: Path) -> list
     paths = requests(data, args.limit)
     rows: list[Row] = []
     for workers in args.workers:
-        ours, theirs = servers.free_port(), servers.free_port()
+        ours, theirs = free_port(), free_port()
         sidecar, reference = f"http://{servers.HOST}:{ours}", f"http://{servers.HOST}:{theirs}"
         with (
             servers.running(

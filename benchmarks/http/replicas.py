@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.apt import ensure_command
 from benchmarks.http import fixture, servers, wrk
-from toolkit.cluster import LocalCluster, Server
+from toolkit.cluster import LocalCluster, Server, free_port
 from toolkit.roles import READER, WRITER
 from toolkit.settings import Settings
 
@@ -44,7 +44,7 @@ def haproxy_config(port: int, backends: list[str]) -> str:
 @contextmanager
 def haproxy(backends: list[str], log: Path) -> Iterator[str]:
     """haproxy in front of `backends` (this function starts and stops it); yields its base URL."""
-    port = servers.free_port()
+    port = free_port()
     with tempfile.NamedTemporaryFile("w", suffix=".cfg") as config, log.open("ab") as out:
         config.write(haproxy_config(port, backends))
         config.flush()
@@ -65,7 +65,7 @@ def hosts(cluster: LocalCluster, read: Server, count: int, log: Path, stack: Exi
     env = os.environ | {"QUEACCOUNT_READ_DATABASE_URL": str(cluster.url(read, READER))}
     started = []
     for _ in range(count):
-        port = servers.free_port()
+        port = free_port()
         command = servers.sidecar_command(cluster.url("primary"), port, 1)
         stack.enter_context(servers.running(command, f"http://{servers.HOST}:{port}/health/ready", log, env))
         started.append(f"{servers.HOST}:{port}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
 from tests.e2e.browser import artifact, visit
+from toolkit.cluster import free_port
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 STALE_BAR = re.compile(r"rows \[|rows/s|stage/s|\d+%\|")  # what a tqdm bar's text looks like
@@ -170,9 +170,7 @@ def jupyterlab(tmp_path):
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1"]
     command += [
         f"--port={port}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,12 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.http.conftest import make_key
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from toolkit.cluster import free_port
 
 
 class Server:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 
 from litestar.testing import AsyncTestClient
 
 from sidecar import create_app
 from tests.integration.http.conftest import make_key
+from toolkit.cluster import free_port
 
 
 class Proxy:
@@ -22,9 +22,7 @@ class Proxy:
         self.target = (host, port)
         self.server: asyncio.Server | None = None
         self.links: set[asyncio.Task] = set()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, daemon=True).start()
 
