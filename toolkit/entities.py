@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 
 import msgspec
@@ -50,6 +51,11 @@ class Entity(Struct, kw_only=True):
     def to_dict(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.__struct_fields__}
 
+    def __repr__(self) -> str:
+        """`Account(id=1, status='active', balance=Decimal('12.50'), created_at=2025-03-14 09:26:53+00:00)`:
+        enums by value and times with their offset (not `zoneinfo.ZoneInfo(key='Etc/UTC')`)."""
+        return f"{type(self).__name__}({', '.join(f'{k}={shown(v)}' for k, v in self.to_dict().items())})"
+
     def _repr_html_(self) -> str:
         from html import escape
 
@@ -58,6 +64,15 @@ class Entity(Struct, kw_only=True):
             for k, v in self.to_dict().items()
         )
         return f"<table><caption>{type(self).__name__}</caption>{rows}</table>"
+
+
+def shown(value: Any) -> str:
+    """A field's value as a row's repr shows it."""
+    if isinstance(value, Enum):
+        return repr(value.value)
+    if isinstance(value, datetime):
+        return str(value)
+    return repr(value)
 
 
 class Account(Entity, kw_only=True):

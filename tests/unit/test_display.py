@@ -52,3 +52,34 @@ def test_a_report_prints_as_a_one_row_table_in_text_and_html():
     html = report._repr_html_()
     assert "<th>inserted</th>" in html and "<td>5000</td>" in html and "ids" not in html
     assert str(report).startswith("account: 5000 inserted")
+
+
+def test_a_row_reads_without_zoneinfo_or_enum_reprs():
+    from decimal import Decimal
+
+    from toolkit.entities import Account
+    from toolkit.models.enums import AccountStatus, Plan
+
+    at = datetime(2025, 3, 14, 9, 26, 53, tzinfo=ZoneInfo("Etc/UTC"))
+    account = Account(
+        id=1,
+        email="ada@example.com",
+        full_name="Ada",
+        status=AccountStatus.ACTIVE,
+        plan=Plan.PRO,
+        country="DE",
+        currency="EUR",
+        balance=Decimal("12.50"),
+        created_at=at,
+        updated_at=at,
+        version=3,
+    )
+    text = repr(account)
+    assert "zoneinfo" not in text and "<AccountStatus" not in text
+    assert text.startswith(
+        "Account(id=1, email='ada@example.com', full_name='Ada', status='active', plan='pro'"
+    )
+    assert "balance=Decimal('12.50'), created_at=2025-03-14 09:26:53+00:00" in text and text.endswith(
+        "version=3)"
+    )
+    assert repr([account]) == f"[{text}]"
