@@ -1,5 +1,6 @@
 """`./dev bench [--rows N] [--only read|write|insert] [--repeat N]`: the cases side by side, as a table.
-(`./dev bench dask --rows N`: the Dask frames, see benchmarks/dask.py.)
+(`./dev bench dask --rows N`: the Dask frames, see benchmarks/dask.py; `./dev bench scale`: every case at
+100k, 1M and 10M rows, see benchmarks/scale.py.)
 
 Each case runs in a fresh process from the same freshly seeded table, on an embedded PostgreSQL started in a
 temporary folder (or the server in QUEACCOUNT_BENCH_DATABASE_URL), and prints its time as it finishes. At
@@ -9,32 +10,15 @@ temporary folder (or the server in QUEACCOUNT_BENCH_DATABASE_URL), and prints it
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 
-from benchmarks import database, report
+from benchmarks import database, report, rounds
 from benchmarks.cases import CASES
 
 RESULTS = Path(__file__).parent / "results" / "latest.md"
-
-
-def run_case(
-    name: str, url: str, rows: int, module: str = "benchmarks.child", *extra: str
-) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-m", module, name, url, str(rows), *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"bench: case {name} failed:\n{done.stderr}")
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
 
 
 def main() -> None:
@@ -42,6 +26,10 @@ def main() -> None:
         from benchmarks import dask
 
         return dask.main(sys.argv[2:])
+    if sys.argv[1:2] == ["scale"]:  # `./dev bench scale`: every case at 100k, 1M and 10M rows, one table
+        from benchmarks import scale
+
+        return scale.main(sys.argv[2:])
     parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="accounts per case (default 1,000,000)")
     parser.add_argument("--only", choices=["read", "write", "insert"], action="append", help="groups to run")
@@ -52,22 +40,7 @@ def main() -> None:
     names = [n for n, c in CASES.items() if (not args.only or c.group in args.only)]
     names = [n for n in names if not args.case or n in args.case]
     url = database.start()
-    text_url = url.render_as_string(hide_password=False)
-    runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
-    for round_ in range(args.repeat):
-        for name in names:  # interleaved, so a noisy neighbour hurts every case alike
-            database.reset(url, args.rows)
-            figures = run_case(name, text_url, args.rows)
-            runs[name].append(figures)
-            print(
-                f"[{round_ + 1}/{args.repeat}] {name}: {figures['seconds']:.2f} s, "
-                f"{figures['peak_mb']:.0f} MB peak ({figures['result']})",
-                file=sys.stderr,
-            )
-    best = {
-        n: {"seconds": min(r["seconds"] for r in rs), "peak_mb": max(r["peak_mb"] for r in rs)}
-        for n, rs in runs.items()
-    }
+    best = rounds.best_of(names, url, args.rows, args.repeat)
     with psycopg.connect(database.libpq(url)) as conn:
         server = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
     text = report.document(best, args.rows, args.repeat, report.machine(f"PostgreSQL {server}"))

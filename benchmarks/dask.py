@@ -100,7 +100,7 @@ def document(best: dict[str, dict[str, float]], args: argparse.Namespace, about:
 
 def main(argv: list[str]) -> None:
     from benchmarks import report
-    from benchmarks.__main__ import run_case
+    from benchmarks.rounds import run_case
 
     parser = argparse.ArgumentParser(prog="./dev bench dask", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="accounts (default 1,000,000)")
