@@ -12,7 +12,7 @@ from psycopg.errors import IntegrityError, UniqueViolation
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Conflict, Issue, ValidationFailed
-from toolkit.frames import match, read, write
+from toolkit.frames import insert_stream, match, read, write
 from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
 from toolkit.frames.validate import Issues, check_frame
 from toolkit.mixins.crud import CRUDMixin
@@ -139,9 +139,12 @@ class FrameWrites:
             candidates = candidates.loc[~candidates.index.isin(refused)]
             if not len(candidates):
                 continue
-            candidates = candidates[[*key, "id"]].astype(object)  # Python values, as messages show them
-            values = list(dict.fromkeys(candidates[key].itertuples(index=False, name=None)))
+            values = list(candidates[key].drop_duplicates().astype(object).itertuples(index=False, name=None))
             owner = await self.repository.holders(key, values)
+            if not owner:  # the usual case: every value is free, and a million candidates need no loop
+                continue
+            held = pd.MultiIndex.from_frame(candidates[key].astype(object)).isin(list(owner))
+            candidates = candidates.loc[held, [*key, "id"]].astype(object)  # Python values, as messages show
             for label, *value, id_ in candidates.itertuples():
                 holder = owner.get(tuple(value))
                 if holder is not None and (pd.isna(id_) or int(id_) != holder):
@@ -215,6 +218,19 @@ class FrameWrites:
             raise refusal(self.resource, "create")
         if "id" in frame.columns and frame["id"].notna().any():
             raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
+        try:
+            return await self._insert_checked(frame, actor)
+        except (insert_stream.Refused, IntegrityError):
+            pass  # rolled back, nothing written: the whole frame is checked and written the slow way
         # A valid frame's keys are not looked up first: the unique index refuses a taken one, and apply() then
         # names every such row. Otherwise a million-email lookup would be paid by every good load.
         return await self.apply(await self._plan(frame, look_up_keys=False), actor=actor)
+
+    @retry_transient
+    async def _insert_checked(self, frame: pd.DataFrame, actor: str) -> Report:
+        """The fast path of a good frame: checked in chunks while they are written (frames/insert_stream.py).
+        Any issue refuses it, and insert_frame() checks it whole to name every issue."""
+        async with self.uow.atomic():
+            session = self.repository.session
+            ids = await insert_stream.insert_checked(session, self.spec, frame, actor, self.resource.name)
+        return Report(self.resource.name, inserted=len(ids), updated=0, unchanged=0, ids=ids)
