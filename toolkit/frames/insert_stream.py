@@ -60,7 +60,8 @@ async def insert_checked(
 
     def prepare(chunk: pd.DataFrame, clean: pd.DataFrame | None, start: int) -> bytes:
         clean = checked(chunk, spec) if clean is None else clean
-        kept.append(clean[sorted({n for k in unheld for n in k})])
+        if unheld:
+            kept.append(clean[sorted({n for k in unheld for n in k})])
         return rows_payload(clean, spec, names, drawn[start : start + len(chunk)])
 
     def payloads() -> Iterator[Awaitable[bytes]]:
