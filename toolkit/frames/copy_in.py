@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,8 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit.frames.read import driver_connection
+
+CHUNK_ROWS = 1 << 17  # rows per COPY payload: the next one is made while the server takes this one
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -51,15 +55,37 @@ async def copy_into_temp(
 
 async def copy_rows(session: AsyncSession, table: str, frame: pd.DataFrame) -> None:
     """COPY `frame` into `table`, column by column by name (the table's defaults fill the rest)."""
+    chunks = (frame.iloc[start : start + CHUNK_ROWS] for start in range(0, max(len(frame), 1), CHUNK_ROWS))
+    await copy_chunks(session, table, list(frame.columns), (asyncio.to_thread(csv_bytes, c) for c in chunks))
+
+
+async def copy_chunks(
+    session: AsyncSession, table: str, columns: list[str], payloads: Iterator[Awaitable[bytes]]
+) -> None:
+    """COPY CSV `payloads` into `table`'s `columns`, each made while the server takes in the one before.
+
+    A payload is awaited only once the previous one is sent, so the next is made (on a worker thread)
+    while the server parses and stores this one: the client's work and the server's overlap on two cores.
+    If making one raises, the COPY is abandoned (nothing of it is kept) and the error raised.
+    """
     conn = await driver_connection(session)
-    payload = csv_bytes(frame)
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    async with conn.cursor().copy(statement) as copy:
-        view = memoryview(payload)
-        for start in range(0, len(view), 1 << 20):
-            await copy.write(view[start : start + (1 << 20)])
+    first = next(payloads, None)
+    pending = asyncio.ensure_future(first) if first is not None else None
+    try:
+        async with conn.cursor().copy(statement) as copy:
+            while pending is not None:
+                payload = await pending
+                following = next(payloads, None)
+                pending = asyncio.ensure_future(following) if following is not None else None
+                view = memoryview(payload)
+                for start in range(0, len(view), 1 << 20):
+                    await copy.write(view[start : start + (1 << 20)])
+    finally:
+        if pending is not None:  # a thread cannot be stopped: let it finish before the error goes on
+            await asyncio.gather(pending, return_exceptions=True)
 
 
 async def fetch(

@@ -137,6 +137,11 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
     return values
 
 
+def repeated(values: pd.DataFrame) -> pd.Series:
+    """Rows whose values (all given) another row repeats."""
+    return values.notna().all(axis=1) & values.duplicated(keep=False)
+
+
 def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserting: bool) -> pd.DataFrame:
     """Unknown columns refused; every known column coerced, normalised and checked."""
     unknown = [c for c in frame.columns if c not in spec.known]
@@ -170,10 +175,8 @@ def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserti
             issues.where(empty, name, "is required (found NaN/None)")
     for key in spec.unique:
         if set(key) <= set(clean.columns):
-            given = clean[list(key)]
-            repeated = given.notna().all(axis=1) & given.duplicated(keep=False)
             issues.where(
-                repeated,
+                repeated(clean[list(key)]),
                 key[-1],
                 "appears in more than one row"
                 if len(key) == 1

@@ -65,8 +65,13 @@ async def apply_updates(
     through `old.*` on PostgreSQL 18 and later, else through `o`, the same table joined in FROM (the
     statement's snapshot). A row changed meanwhile is skipped, so the caller sees fewer ids than rows.
     """
-    names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
     version = spec.version
+    names = [n for n in spec.editable if f"ch_{n}" in changes.columns]
+    if version is not None:
+        # A column no row changes is neither sent nor SET: fewer cells to COPY, and a trigger on it (`UPDATE
+        # OF status`) is not even evaluated for a frame that changes no status. (Without a version, every
+        # column read is compared to find rows changed meanwhile, so all are sent.)
+        names = [n for n in names if changes[f"ch_{n}"].any()]
     flags = {f"ch_{n}": "boolean" for n in names}
     if version is None:
         assert previous is not None, "a model without a version column needs the values read at diff()"
@@ -146,6 +151,16 @@ async def insert_rows(
     await bulk_connection(session)  # drawing a million ids materialises a million-row series
     drawn = await reserve_ids(session, spec.table, len(rows))
     await copy_rows(session, spec.table.name, rows[names].assign(**{spec.key: drawn})[[spec.key, *names]])
+    await audit_inserts(session, spec, drawn, names, actor, entity)
+    new_ids: list[int] = drawn.tolist()
+    return new_ids
+
+
+async def audit_inserts(
+    session: AsyncSession, spec: FrameSpec, drawn: np.ndarray, names: list[str], actor: str, entity: str
+) -> None:
+    """The audit of a load of new rows `drawn` (ascending ids): one row per run of consecutive ids, naming
+    the row count and the columns given."""
     firsts, lasts = id_runs(drawn)
     await fetch(
         session,
@@ -163,8 +178,6 @@ async def insert_rows(
             "lasts": lasts.tolist(),
         },
     )
-    new_ids: list[int] = drawn.tolist()
-    return new_ids
 
 
 def id_runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

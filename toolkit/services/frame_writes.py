@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 from psycopg.errors import IntegrityError, UniqueViolation
 
 from toolkit.db import UnitOfWork
 from toolkit.errors import Conflict, Issue, ValidationFailed
-from toolkit.frames import match, read, write
+from toolkit.frames import insert_stream, match, read, write
 from toolkit.frames.plan import Plan, Report, issue_list, make_plan, refuse, without_invalid
 from toolkit.frames.validate import Issues, check_frame
 from toolkit.mixins.crud import CRUDMixin
@@ -23,6 +23,13 @@ from toolkit.services.row_writes import refusal
 
 if TYPE_CHECKING:
     from toolkit.resources import Resource
+
+
+class Held(NamedTuple):
+    """The rows whose values of a unique key were looked up, and which existing row holds each value."""
+
+    candidates: pd.DataFrame
+    owner: dict[tuple[Any, ...], int]
 
 
 def named_ids(frame: pd.DataFrame) -> list[int]:
@@ -97,14 +104,27 @@ class FrameWrites:
             clean = await checking
         if key is not None:
             clean = versions_read(clean, current, self.spec)
-        plan = make_plan(self.resource.name, clean, current.set_index("id", drop=False), self.spec, issues)
+        checked = issues.frame()  # before make_plan adds to them on its thread
+        planning = asyncio.ensure_future(
+            asyncio.to_thread(
+                make_plan, self.resource.name, clean, current.set_index("id", drop=False), self.spec, issues
+            )
+        )
+        held = None
+        try:  # the plan is made on a worker thread while the server looks up the new rows' unique keys
+            if look_up_keys and insert:
+                fresh = clean.loc[clean[self.spec.key].isna()] if self.spec.key in clean else clean
+                held = await self._holders(fresh, checked, matched_by=key)
+        finally:
+            await asyncio.gather(planning, return_exceptions=True)
+        plan = planning.result()
         if not insert:  # what is left without an id repeats a key, and is refused for it
             plan.inserts = plan.inserts.iloc[:0]
         rules = getattr(self.service, "frame_rules", None)
         if rules is not None:
             rules(plan, current.set_index("id"), issues)
         if look_up_keys or issues.parts:  # a refused frame names its taken keys in the same error
-            await self._keys_taken(plan, issues, matched_by=key)
+            await self._keys_taken(plan, issues, matched_by=key, held=held)
         plan.invalid = issues.frame()
         return plan
 
@@ -119,29 +139,57 @@ class FrameWrites:
         rows = await read.read_pandas(self.repository.session, self.spec.table, query)
         return pd.concat([known, rows], ignore_index=True) if known is not None and len(known) else rows
 
-    async def _keys_taken(
-        self, plan: Plan, issues: Issues, matched_by: tuple[str, ...] | None = None
-    ) -> None:
-        """New or changed values of a unique key already held by another row (the index would refuse them).
-        The inserts' values of the key the frame was `matched_by` are known to be free: no row held them."""
-        found = issues.frame()
+    async def _holders(
+        self,
+        rows: pd.DataFrame,
+        found: pd.DataFrame,
+        *,
+        matched_by: tuple[str, ...] | None,
+        changed: pd.DataFrame | None = None,
+    ) -> dict[tuple[str, ...], Held]:
+        """Per unique key: the candidates among new `rows` (and the `changed` rows' changed values) not
+        refused in `found`, and which existing rows hold their values. The new rows' values of the key the
+        frame was `matched_by` are known to be free: no row held them."""
+        result = {}
         for names in self.spec.unique:
             key = list(names)
             wanted = []
-            if set(key) <= set(plan.inserts.columns) and names != matched_by:
-                ids = pd.Series(pd.NA, index=plan.inserts.index, dtype="Int64")
-                wanted.append(plan.inserts[key].assign(id=ids))
-            flags = [f"ch_{n}" for n in key if f"ch_{n}" in plan.changes]
-            if flags and set(key) <= set(plan.changes.columns):
-                wanted.append(plan.changes.loc[plan.changes[flags].any(axis=1), [*key, "id"]])
+            if set(key) <= set(rows.columns) and names != matched_by:
+                wanted.append(rows[key].assign(id=pd.Series(pd.NA, index=rows.index, dtype="Int64")))
+            flags = [f"ch_{n}" for n in key if changed is not None and f"ch_{n}" in changed]
+            if changed is not None and flags and set(key) <= set(changed.columns):
+                wanted.append(changed.loc[changed[flags].any(axis=1), [*key, "id"]])
             candidates = pd.concat(wanted).dropna(subset=key) if wanted else pd.DataFrame()
             refused = found.loc[found["column"].isin(key), "row"]
             candidates = candidates.loc[~candidates.index.isin(refused)]
-            if not len(candidates):
+            if len(candidates):
+                values = candidates[key].drop_duplicates().astype(object).itertuples(index=False, name=None)
+                result[names] = Held(candidates, await self.repository.holders(key, list(values)))
+        return result
+
+    async def _keys_taken(
+        self,
+        plan: Plan,
+        issues: Issues,
+        matched_by: tuple[str, ...] | None = None,
+        held: dict[tuple[str, ...], Held] | None = None,
+    ) -> None:
+        """New or changed values of a unique key already held by another row (the index would refuse them).
+        `held`: what `_holders` found for the plan's new rows already (the changed rows are looked up now)."""
+        found = issues.frame()
+        now = plan.inserts.iloc[:0] if held is not None else plan.inserts
+        looked = await self._holders(now, found, matched_by=matched_by, changed=plan.changes)
+        for names in self.spec.unique:
+            parts = [h[names] for h in (held or {}, looked) if names in h]
+            if not parts:
                 continue
-            candidates = candidates[[*key, "id"]].astype(object)  # Python values, as messages show them
-            values = list(dict.fromkeys(candidates[key].itertuples(index=False, name=None)))
-            owner = await self.repository.holders(key, values)
+            candidates = pd.concat([p.candidates for p in parts])
+            owner = {k: v for p in parts for k, v in p.owner.items()}
+            key = list(names)
+            if not owner:  # the usual case: every value is free, and a million candidates need no loop
+                continue
+            hits = pd.MultiIndex.from_frame(candidates[key].astype(object)).isin(list(owner))
+            candidates = candidates.loc[hits, [*key, "id"]].astype(object)  # Python values, as messages show
             for label, *value, id_ in candidates.itertuples():
                 holder = owner.get(tuple(value))
                 if holder is not None and (pd.isna(id_) or int(id_) != holder):
@@ -215,6 +263,19 @@ class FrameWrites:
             raise refusal(self.resource, "create")
         if "id" in frame.columns and frame["id"].notna().any():
             raise ValidationFailed(Issue(None, "id", "insert_frame() takes new rows only: leave id empty"))
+        try:
+            return await self._insert_checked(frame, actor)
+        except (insert_stream.Refused, IntegrityError):
+            pass  # rolled back, nothing written: the whole frame is checked and written the slow way
         # A valid frame's keys are not looked up first: the unique index refuses a taken one, and apply() then
         # names every such row. Otherwise a million-email lookup would be paid by every good load.
         return await self.apply(await self._plan(frame, look_up_keys=False), actor=actor)
+
+    @retry_transient
+    async def _insert_checked(self, frame: pd.DataFrame, actor: str) -> Report:
+        """The fast path of a good frame: checked in chunks while they are written (frames/insert_stream.py).
+        Any issue refuses it, and insert_frame() checks it whole to name every issue."""
+        async with self.uow.atomic():
+            session = self.repository.session
+            ids = await insert_stream.insert_checked(session, self.spec, frame, actor, self.resource.name)
+        return Report(self.resource.name, inserted=len(ids), updated=0, unchanged=0, ids=ids)
