@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CompoundSelect, Select, Text, bindparam, literal_column, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Select,
+    Text,
+    any_,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -30,6 +42,7 @@ SNAPSHOT_TEXT = (
 SNAPSHOT = f"select {SNAPSHOT_TEXT}"
 MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
 _COMPILED: dict[Hashable, Compiled] = {}
+IDS = ARRAY(BigInteger)
 
 
 def compiled(database: Database, key: Hashable, build: Callable[[], Query]) -> Compiled:
@@ -68,18 +81,29 @@ class Reads:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.gets: dict[type[CRUDMixin[Any, Any, Any]], tuple[str, str, list[str]]] = {}
+
+    def get_statements(self, repository: type[CRUDMixin[Any, Any, Any]]) -> tuple[str, str, list[str]]:
+        """The SQL of `get` (the entity's fields of the row `id`), of its batched twin (the rows of the `ids`
+        and, last, their id) and the field names."""
+        table = repository.model_table()
+        fields = [table.c[f] for f in repository.entity.__struct_fields__]
+        one = select(*fields).where(table.c.id == bindparam("id"))
+        many = select(*fields, table.c.id).where(table.c.id == any_(bindparam("ids", type_=IDS)))
+        dialect = self.database.engine.dialect
+        return (
+            str(one.compile(dialect=dialect)),
+            str(many.compile(dialect=dialect)),
+            list(one.selected_columns.keys()),
+        )
 
     async def get(self, repository: type[CRUDMixin[Any, Any, Any]], id: int) -> dict[str, Any]:
         """The row with this id as {field: value} over its entity's fields; NotFound when there is none."""
-        table = repository.model_table()
-        names, rows = await fetch(
-            self.database,
-            (repository, "get"),
-            lambda: select(*(table.c[f] for f in repository.entity.__struct_fields__)).where(
-                table.c.id == bindparam("id")
-            ),
-            {"id": id},
-        )
+        found = self.gets.get(repository)
+        if found is None:
+            found = self.gets[repository] = self.get_statements(repository)
+        one, many, names = found
+        rows = await self.database.read_by_id(one, many, id)
         if not rows:
             raise NotFound(repository.name, id)
         return dict(zip(names, rows[0], strict=True))
