@@ -40,19 +40,18 @@ class Batch(Generic[T]):
 class Collapsing(Generic[T]):
     """At most one statement in flight per family; reads asked meanwhile wait for the next one together."""
 
-    def __init__(self, missing: T, max_waiters: int = MAX_WAITERS) -> None:
-        self.missing, self.max_waiters = (
-            missing,
-            max_waiters,
-        )  # `missing`: a member its statement did not name
-        self.busy: set[Hashable] = set()  # families with a statement in flight
+    def __init__(self, missing: T, max_waiters: int = MAX_WAITERS, in_flight: int = 1) -> None:
+        self.missing = missing  # what a member its statement did not name gets
+        self.max_waiters, self.in_flight = max_waiters, in_flight
+        self.busy: dict[Hashable, int] = {}  # families with statements in flight: how many
         self.pending: dict[Hashable, Batch[T]] = {}
         self.running: set[asyncio.Task[None]] = set()
 
     async def ask(self, family: Hashable, member: Hashable, run: Runner[T]) -> T:
         """What `member` of `family` gets from a statement sent after this call; `run` sends it."""
-        if family not in self.busy:
-            self.busy.add(family)
+        flying = self.busy.get(family, 0)
+        if flying < self.in_flight:
+            self.busy[family] = flying + 1
             try:
                 return (await run((member,))).get(member, self.missing)
             finally:
@@ -71,7 +70,10 @@ class Collapsing(Generic[T]):
         """The family's statement returned: send its waiting batch, if any, now."""
         batch = self.pending.pop(family, None)
         if batch is None:
-            self.busy.discard(family)
+            if self.busy[family] == 1:
+                del self.busy[family]
+            else:
+                self.busy[family] -= 1
             return
         task = asyncio.get_running_loop().create_task(self._send(family, batch), context=batch.context)
         self.running.add(task)

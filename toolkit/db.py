@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import exc as sa_exc
@@ -24,7 +24,12 @@ from toolkit.settings import libpq_url as libpq_url  # where it was before
 
 log = logging.getLogger("toolkit.db")
 Row = tuple[Any, ...]
-Noted = tuple[list[Row], Served | None]  # a read's rows, and on standbys which server answered
+Noted = tuple[Any, Served | None]  # a read's rows (or what was made of them), and which server answered
+T = TypeVar("T")
+
+
+def as_rows(rows: list[Row]) -> list[Row]:
+    return rows
 
 
 def resolve_url(settings: Settings) -> URL:
@@ -80,7 +85,11 @@ class Database:
             "options": f"-c statement_timeout={settings.statement_timeout_ms}",
         }
         self.reads: ConnectionPool
-        self.collapsing: Collapsing[Noted] = Collapsing(([], None))
+        import os
+
+        self.collapsing: Collapsing[Noted] = Collapsing(
+            ([], None), in_flight=int(os.environ.get("QA_COLLAPSE_N", "1"))
+        )
         self.frame_sessions = self.sessions  # where the notebook's frames are read
         self.replica_engine: AsyncEngine | None = None
         if not self.standbys:
@@ -127,13 +136,20 @@ class Database:
         own, under the statement timeout, sent after this call; the same read asked meanwhile by others may
         share them (toolkit/collapse.py: do not change the list). A lost connection raises
         DatabaseUnavailable."""
+        return await self.read_as(sql, params, as_rows)
+
+    async def read_as(self, sql: str, params: Mapping[str, Any], then: Callable[[list[Row]], T]) -> T:
+        """`then(rows)` of `read(sql, params)`, computed once per statement: reads collapsed into one share
+        it (so it should not be changed either)."""
         try:
-            family = (sql, *params.items())
+            family = (sql, then, *params.items())
             hash(family)
         except TypeError:  # a value that cannot be a key (a list): read alone
-            return answered(await self._fetch(sql, params))
-        run = identical(lambda: self._fetch(sql, params))
-        return answered(await self.collapsing.ask(family, None, run))
+            made: T = answered(await self._fetch(sql, params, then))
+            return made
+        run = identical(lambda: self._fetch(sql, params, then))
+        shared: T = answered(await self.collapsing.ask(family, None, run))
+        return shared
 
     async def read_by_id(self, one: str, many: str, id: int) -> list[Row]:
         """The rows of `one` with {"id": id}. The ids asked meanwhile by others are read together by `many`
@@ -148,15 +164,18 @@ class Database:
                 found[row[-1]][0].append(row[:-1])
             return found
 
-        return answered(await self.collapsing.ask(many, id, run))
+        rows: list[Row] = answered(await self.collapsing.ask(many, id, run))
+        return rows
 
-    async def _fetch(self, sql: str, params: Mapping[str, Any]) -> Noted:
-        """One statement's rows, and on standbys which server answered."""
+    async def _fetch(
+        self, sql: str, params: Mapping[str, Any], then: Callable[[list[Row]], Any] = as_rows
+    ) -> Noted:
+        """`then` of one statement's rows, and on standbys which server answered."""
         try:
             if not self.standbys:
-                return await self.reads.fetch(sql, params), None
+                return then(await self.reads.fetch(sql, params)), None
             with noting_reads() as served:
-                return await self.reads.fetch(sql, params), served
+                return then(await self.reads.fetch(sql, params)), served
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             if isinstance(error, psycopg.errors.QueryCanceled):
                 raise
@@ -205,7 +224,7 @@ class UnitOfWork:
         )
 
 
-def answered(noted: Noted) -> list[Row]:
+def answered(noted: Noted) -> Any:
     """A read's rows, having noted for the request which server answered them (on standbys)."""
     rows, served = noted
     if served is not None:

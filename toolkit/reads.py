@@ -76,6 +76,23 @@ def with_snapshot(query: Select[Any]) -> CompoundSelect[Any]:
     return union_all(head, select(null(), page))
 
 
+class Page:
+    """The rows of a read with the snapshot they were read in. Reads collapsed into one statement share one
+    Page (toolkit/collapse.py): `derived` keeps what each would make of it alike (an encoded body), made
+    once; nothing else may change it."""
+
+    __slots__ = ("derived", "rows", "snapshot")
+
+    def __init__(self, rows: list[Row], snapshot: str) -> None:
+        self.rows, self.snapshot = rows, snapshot
+        self.derived: dict[Hashable, Any] = {}
+
+    @classmethod
+    def of(cls, found: list[Row]) -> Page:
+        """The Page of `with_snapshot()`'s rows."""
+        return cls([row[1:] for row in found if row[0] is None], next(str(row[0]) for row in found if row[0]))
+
+
 class Reads:
     """Committed reads of any model, named by its repository class; one per container, no session needed."""
 
@@ -124,8 +141,14 @@ class Reads:
         self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
     ) -> tuple[list[Row], str]:
         """`rows()` and the snapshot they were read in, from one statement."""
-        found = await self.rows((key, "snapshot"), lambda: with_snapshot(build()), params)
-        return [row[1:] for row in found if row[0] is None], next(str(row[0]) for row in found if row[0])
+        page = await self.page(key, build, params)
+        return page.rows, page.snapshot
+
+    async def page(self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]) -> Page:
+        """`rows_and_snapshot()` as one Page, shared by the reads collapsed into its statement."""
+        sql, _ = compiled(self.database, (key, "snapshot"), lambda: with_snapshot(build()))
+        page: Page = await self.database.read_as(sql, params, Page.of)
+        return page
 
     async def planned_rows(
         self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
