@@ -85,11 +85,7 @@ class Database:
             "options": f"-c statement_timeout={settings.statement_timeout_ms}",
         }
         self.reads: ConnectionPool
-        import os
-
-        self.collapsing: Collapsing[Noted] = Collapsing(
-            ([], None), in_flight=int(os.environ.get("QA_COLLAPSE_N", "1"))
-        )
+        self.collapsing: Collapsing[Noted] = Collapsing(([], None))
         self.frame_sessions = self.sessions  # where the notebook's frames are read
         self.replica_engine: AsyncEngine | None = None
         if not self.standbys:
