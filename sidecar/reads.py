@@ -129,13 +129,15 @@ async def read(
     reads: Reads,
     settings: Settings,
     always: tuple[Filter, ...] = (),
+    revalidate: bool = True,
 ) -> ASGIResponse:
     """Answer a GET on a collection: rows (or groups), Content-Range, and Link rel=next when a page is full.
 
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
     One statement outside any transaction (two with `Prefer: count=...`), under the statement timeout; an
-    `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one."""
-    if "if-none-match" in request.headers:
+    `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one
+    (`revalidate=False`: the caller has found it is not)."""
+    if revalidate and "if-none-match" in request.headers:
         tag = await caching.current_tag(request, reads, always)
         if (unchanged := caching.not_modified(request, tag, settings)) is not None:
             return unchanged
