@@ -35,14 +35,13 @@ SHAPING_HEADERS = ("accept", "prefer", "range")
 
 def tag_for(request: Request[Any, Any, Any], snapshot: str, extra: Hashable = ()) -> str:
     """The weak ETag of this request's answer as read in `snapshot` (weak: the same under any encoding)."""
-    headers = request.headers
-    asked = (
-        request.scope["path"],
-        request.scope["query_string"],
-        *(headers.get(name, "") for name in SHAPING_HEADERS),
-        extra,
-        snapshot,
-    )
+    shaping = tuple(request.headers.get(name, "") for name in SHAPING_HEADERS)
+    return tag_of(request.scope["path"], request.scope["query_string"], shaping, snapshot, extra)
+
+
+def tag_of(path: str, query: bytes, shaping: tuple[str, ...], snapshot: str, extra: Hashable = ()) -> str:
+    """`tag_for` from the request's path, query string and SHAPING_HEADERS' values ("" when not sent)."""
+    asked = (path, query, *shaping, extra, snapshot)
     return f'W/"{hashlib.blake2b(repr(asked).encode(), digest_size=12).hexdigest()}"'
 
 

@@ -17,8 +17,8 @@ from sidecar import caching, counting, projection
 from sidecar.grammar import Filter, Group, ReadQuery, parse_read
 from sidecar.logic import leaves
 from sidecar.query import Repository, column, is_keyset, tree, values
-from sidecar.responses import JSON, OBJECT, rows_response, wanted
-from toolkit.reads import Reads
+from sidecar.responses import JSON, OBJECT, Answer, encoded, wanted
+from toolkit.reads import Page, Reads
 from toolkit.settings import Settings
 
 MAX_PARSED = 2000  # query strings whose parse is kept; more starts afresh
@@ -129,13 +129,15 @@ async def read(
     reads: Reads,
     settings: Settings,
     always: tuple[Filter, ...] = (),
+    revalidate: bool = True,
 ) -> ASGIResponse:
     """Answer a GET on a collection: rows (or groups), Content-Range, and Link rel=next when a page is full.
 
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
     One statement outside any transaction (two with `Prefer: count=...`), under the statement timeout; an
-    `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one."""
-    if "if-none-match" in request.headers:
+    `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one
+    (`revalidate=False`: the caller has found it is not)."""
+    if revalidate and "if-none-match" in request.headers:
         tag = await caching.current_tag(request, reads, always)
         if (unchanged := caching.not_modified(request, tag, settings)) is not None:
             return unchanged
@@ -153,21 +155,32 @@ async def read(
     fetch = min(limit, 2) if media == OBJECT else limit
     key = (repository, shape(query))
     page = {"limit": fetch, "offset": query.offset}
-    got, snapshot = await reads.rows_and_snapshot(
+    shared = await reads.page(
         (*key, "page"), lambda: projection.page_query(repository, found, where(), query.order), params | page
     )
-    columns = [item.key for item in found]
-    if media == JSON:
-        rows: list[Any] = json_rows(got, columns)
-    else:
-        rows = [dict(zip(columns, row, strict=False)) for row in got]  # not the id fetched only for Link
+    got, columns = shared.rows, [item.key for item in found]
+    body = body_of(shared, columns, media)
     unpaged = lambda: projection.unpaged(repository, found, where())  # noqa: E731
     kind = counting.asked(request)
     total = await counting.total(kind, reads, key, unpaged, params, settings.max_page_size)
-    headers["Content-Range"] = content_range(query.offset, len(rows), total)
-    headers.update(caching.headers(caching.tag_for(request, snapshot, always), settings))
-    more = kind != "exact" or total is None or query.offset + len(rows) < total
-    if media != OBJECT and rows and len(rows) == limit and more:
+    headers["Content-Range"] = content_range(query.offset, len(got), total)
+    headers.update(caching.headers(caching.tag_for(request, shared.snapshot, always), settings))
+    more = kind != "exact" or total is None or query.offset + len(got) < total
+    if media != OBJECT and got and len(got) == limit and more:
         last_id = None if projection.aggregating(found) else got[-1][-1]
         headers["Link"] = next_link(request, query, limit, last_id)
-    return rows_response(rows, columns, media, headers=headers)
+    return Answer(body, media=media, headers=headers)
+
+
+def body_of(page: Page, columns: list[str], media: str) -> bytes:
+    """The body of `page`'s rows under `columns` in `media`, encoded once for all the reads that share the
+    page (toolkit/collapse.py: the same statement's rows, so the same body)."""
+    key = (media, tuple(columns))
+    body: bytes | None = page.derived.get(key)
+    if body is None:
+        if media == JSON:
+            rows: list[Any] = json_rows(page.rows, columns)
+        else:
+            rows = [dict(zip(columns, row, strict=False)) for row in page.rows]  # not the id fetched for Link
+        body = page.derived[key] = encoded(rows, columns, media)
+    return body

@@ -131,13 +131,16 @@ def rows_response(
     headers: dict[str, str] | None = None,
 ) -> ASGIResponse:
     """Encode rows as the client asked (JSON arrays and objects by msgspec: exact decimals, ISO times)."""
+    return Answer(encoded(rows, columns, media), status, media, headers)
+
+
+def encoded(rows: Sequence[Row], columns: Sequence[str], media: str) -> bytes:
+    """The body of `rows_response`."""
     if media == CSV:
-        content = to_csv(rows, columns)
-    elif media == OBJECT:
-        content = msgspec.json.encode(single(rows))
-    else:
-        content = msgspec.json.encode(rows)
-    return Answer(content, status, media, headers)
+        return to_csv(rows, columns)
+    if media == OBJECT:
+        return msgspec.json.encode(single(rows))
+    return msgspec.json.encode(rows)
 
 
 def one_row_response(

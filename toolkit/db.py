@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import exc as sa_exc
@@ -13,15 +13,23 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from toolkit.collapse import Collapsing, identical
 from toolkit.deadline import BoundedConnection
 from toolkit.endpoints import Endpoints, split, standby_conninfo
 from toolkit.errors import DatabaseUnavailable, driver_reason
 from toolkit.pool import ConnectionPool
-from toolkit.replicas import StandbyPool, reading_on_standbys
+from toolkit.replicas import Served, StandbyPool, noting_reads, pass_on, reading_on_standbys
 from toolkit.settings import Settings, mask_url
 from toolkit.settings import libpq_url as libpq_url  # where it was before
 
 log = logging.getLogger("toolkit.db")
+Row = tuple[Any, ...]
+Noted = tuple[Any, Served | None]  # a read's rows (or what was made of them), and which server answered
+T = TypeVar("T")
+
+
+def as_rows(rows: list[Row]) -> list[Row]:
+    return rows
 
 
 def resolve_url(settings: Settings) -> URL:
@@ -77,6 +85,7 @@ class Database:
             "options": f"-c statement_timeout={settings.statement_timeout_ms}",
         }
         self.reads: ConnectionPool
+        self.collapsing: Collapsing[Noted] = Collapsing(([], None))
         self.frame_sessions = self.sessions  # where the notebook's frames are read
         self.replica_engine: AsyncEngine | None = None
         if not self.standbys:
@@ -118,11 +127,51 @@ class Database:
     def unavailable(self, error: BaseException) -> DatabaseUnavailable:
         return unreachable(self.masked_url, error)
 
-    async def read(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    async def read(self, sql: str, params: Mapping[str, Any]) -> list[Row]:
         """The rows of one statement read outside any transaction (no BEGIN or ROLLBACK), from a pool of its
-        own, under the statement timeout. A lost connection raises DatabaseUnavailable."""
+        own, under the statement timeout, sent after this call; the same read asked meanwhile by others may
+        share them (toolkit/collapse.py: do not change the list). A lost connection raises
+        DatabaseUnavailable."""
+        return await self.read_as(sql, params, as_rows)
+
+    async def read_as(self, sql: str, params: Mapping[str, Any], then: Callable[[list[Row]], T]) -> T:
+        """`then(rows)` of `read(sql, params)`, computed once per statement: reads collapsed into one share
+        it (so it should not be changed either)."""
         try:
-            return await self.reads.fetch(sql, params)
+            family = (sql, then, *params.items())
+            hash(family)
+        except TypeError:  # a value that cannot be a key (a list): read alone
+            made: T = answered(await self._fetch(sql, params, then))
+            return made
+        run = identical(lambda: self._fetch(sql, params, then))
+        shared: T = answered(await self.collapsing.ask(family, None, run))
+        return shared
+
+    async def read_by_id(self, one: str, many: str, id: int) -> list[Row]:
+        """The rows of `one` with {"id": id}. The ids asked meanwhile by others are read together by `many`
+        with {"ids": [...]}, whose rows end with their id (left out of the answer)."""
+
+        async def run(ids: Sequence[Hashable]) -> dict[Hashable, Noted]:
+            if len(ids) == 1:
+                return {ids[0]: await self._fetch(one, {"id": ids[0]})}
+            rows, served = await self._fetch(many, {"ids": list(ids)})
+            found: dict[Hashable, Noted] = {i: ([], served) for i in ids}
+            for row in rows:
+                found[row[-1]][0].append(row[:-1])
+            return found
+
+        rows: list[Row] = answered(await self.collapsing.ask(many, id, run))
+        return rows
+
+    async def _fetch(
+        self, sql: str, params: Mapping[str, Any], then: Callable[[list[Row]], Any] = as_rows
+    ) -> Noted:
+        """`then` of one statement's rows, and on standbys which server answered."""
+        try:
+            if not self.standbys:
+                return then(await self.reads.fetch(sql, params)), None
+            with noting_reads() as served:
+                return then(await self.reads.fetch(sql, params)), served
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             if isinstance(error, psycopg.errors.QueryCanceled):
                 raise
@@ -169,6 +218,14 @@ class UnitOfWork:
         await self.session.execute(
             text("select set_config('statement_timeout', :ms, true)"), {"ms": str(milliseconds)}
         )
+
+
+def answered(noted: Noted) -> Any:
+    """A read's rows, having noted for the request which server answered them (on standbys)."""
+    rows, served = noted
+    if served is not None:
+        pass_on(served)
+    return rows
 
 
 def libpq_timeout(seconds: float) -> int:

@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CompoundSelect, Select, Text, bindparam, literal_column, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Select,
+    Text,
+    any_,
+    bindparam,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from toolkit.db import Database
 from toolkit.errors import NotFound
@@ -30,6 +42,7 @@ SNAPSHOT_TEXT = (
 SNAPSHOT = f"select {SNAPSHOT_TEXT}"
 MAX_SHAPES = 2000  # queries compiled and kept; more (clients inventing shapes) starts the cache afresh
 _COMPILED: dict[Hashable, Compiled] = {}
+IDS = ARRAY(BigInteger)
 
 
 def compiled(database: Database, key: Hashable, build: Callable[[], Query]) -> Compiled:
@@ -63,23 +76,51 @@ def with_snapshot(query: Select[Any]) -> CompoundSelect[Any]:
     return union_all(head, select(null(), page))
 
 
+class Page:
+    """The rows of a read with the snapshot they were read in. Reads collapsed into one statement share one
+    Page (toolkit/collapse.py): `derived` keeps what each would make of it alike (an encoded body), made
+    once; nothing else may change it."""
+
+    __slots__ = ("derived", "rows", "snapshot")
+
+    def __init__(self, rows: list[Row], snapshot: str) -> None:
+        self.rows, self.snapshot = rows, snapshot
+        self.derived: dict[Hashable, Any] = {}
+
+    @classmethod
+    def of(cls, found: list[Row]) -> Page:
+        """The Page of `with_snapshot()`'s rows."""
+        return cls([row[1:] for row in found if row[0] is None], next(str(row[0]) for row in found if row[0]))
+
+
 class Reads:
     """Committed reads of any model, named by its repository class; one per container, no session needed."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.gets: dict[type[CRUDMixin[Any, Any, Any]], tuple[str, str, list[str]]] = {}
+
+    def get_statements(self, repository: type[CRUDMixin[Any, Any, Any]]) -> tuple[str, str, list[str]]:
+        """The SQL of `get` (the entity's fields of the row `id`), of its batched twin (the rows of the `ids`
+        and, last, their id) and the field names."""
+        table = repository.model_table()
+        fields = [table.c[f] for f in repository.entity.__struct_fields__]
+        one = select(*fields).where(table.c.id == bindparam("id"))
+        many = select(*fields, table.c.id).where(table.c.id == any_(bindparam("ids", type_=IDS)))
+        dialect = self.database.engine.dialect
+        return (
+            str(one.compile(dialect=dialect)),
+            str(many.compile(dialect=dialect)),
+            list(one.selected_columns.keys()),
+        )
 
     async def get(self, repository: type[CRUDMixin[Any, Any, Any]], id: int) -> dict[str, Any]:
         """The row with this id as {field: value} over its entity's fields; NotFound when there is none."""
-        table = repository.model_table()
-        names, rows = await fetch(
-            self.database,
-            (repository, "get"),
-            lambda: select(*(table.c[f] for f in repository.entity.__struct_fields__)).where(
-                table.c.id == bindparam("id")
-            ),
-            {"id": id},
-        )
+        found = self.gets.get(repository)
+        if found is None:
+            found = self.gets[repository] = self.get_statements(repository)
+        one, many, names = found
+        rows = await self.database.read_by_id(one, many, id)
         if not rows:
             raise NotFound(repository.name, id)
         return dict(zip(names, rows[0], strict=True))
@@ -100,8 +141,14 @@ class Reads:
         self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]
     ) -> tuple[list[Row], str]:
         """`rows()` and the snapshot they were read in, from one statement."""
-        found = await self.rows((key, "snapshot"), lambda: with_snapshot(build()), params)
-        return [row[1:] for row in found if row[0] is None], next(str(row[0]) for row in found if row[0])
+        page = await self.page(key, build, params)
+        return page.rows, page.snapshot
+
+    async def page(self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]) -> Page:
+        """`rows_and_snapshot()` as one Page, shared by the reads collapsed into its statement."""
+        sql, _ = compiled(self.database, (key, "snapshot"), lambda: with_snapshot(build()))
+        page: Page = await self.database.read_as(sql, params, Page.of)
+        return page
 
     async def planned_rows(
         self, key: Hashable, build: Callable[[], Select[Any]], params: Mapping[str, Any]

@@ -71,6 +71,17 @@ def noting_reads() -> Iterator[Served]:
         _SERVED.reset(token)
 
 
+def pass_on(served: Served) -> None:
+    """Add to the current request's note (`noting_reads`) what answered a read made for it by another task
+    (a collapsed read, toolkit/collapse.py)."""
+    mine = _SERVED.get()
+    if mine is None or served.standby is None:
+        return
+    mine.standby = served.standby and mine.standby is not False
+    if served.lag_s is not None:
+        mine.lag_s = max(served.lag_s, mine.lag_s or 0.0)
+
+
 def reading_on_standbys(standbys: str) -> Callable[..., Awaitable[psycopg.AsyncConnection[Any]]]:
     """The connect function of an engine whose URL is the primary's reader: on a standby first."""
 

@@ -1,7 +1,10 @@
 """`python -m benchmarks.http`: the sidecar and a bare ASGI reference app, side by side, under wrk.
 
-Both run in the same run, on the same database and the same uvicorn settings; the table goes to stdout and
-to benchmarks/results/http.md.
+Each request twice: fixed (every client asks for the same row or page, as dashboards polling one answer do:
+the sidecar's request collapsing, toolkit/collapse.py, answers them with fewer statements) and random (every
+request another row, or another page of a random plan: nothing to collapse but the single-row reads asked
+together, which share one `id = any(...)` statement). Both apps run in the same run, on the same database
+and the same uvicorn settings; the table goes to stdout and to benchmarks/results/http.md.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import os
 import tempfile
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.http import fixture, servers, wrk
@@ -27,14 +31,49 @@ def fetch(url: str, headers: dict[str, str]) -> object:
         return json.loads(response.read())
 
 
-def requests(data: fixture.Fixture, limit: int) -> list[tuple[str, str, str]]:
-    """(label, sidecar path, reference path): the same rows from both."""
+@dataclass(frozen=True)
+class Case:
+    """One request measured on both apps: the same rows from each. A random case's paths are templates
+    (random.lua fills {id}, {plan} and {offset} anew for every request)."""
+
+    label: str
+    ours: str
+    theirs: str
+    random: bool = False
+    listing: bool = False
+
+    def choices(self, data: fixture.Fixture, path: str) -> list[str] | None:
+        """random.lua's arguments for `path`, or None for a fixed case."""
+        if not self.random:
+            return None
+        return [path, str(data.ids_file), ",".join(data.plans), str(data.max_offset)]
+
+    def example(self, data: fixture.Fixture, path: str) -> str:
+        """One path a random case asks for (the check that both apps answer alike)."""
+        filled = {"{id}": str(data.account_id), "{plan}": data.plans[-1], "{offset}": str(data.max_offset)}
+        for placeholder, value in filled.items():
+            path = path.replace(placeholder, value)
+        return path
+
+
+def requests(data: fixture.Fixture, limit: int) -> list[Case]:
+    """The fixed requests (every client asks for the same answer, as polling dashboards do) and their random
+    twins (every request a different row, or a different page of a random plan)."""
+    page = f"order=id.asc&limit={limit}"
     return [
-        ("GET /v1/accounts/{id}", f"/v1/accounts/{data.account_id}", f"/accounts/{data.account_id}"),
-        (
-            f"GET /v1/accounts?plan=eq.{data.plan}&order=id.asc&limit={limit}",
-            f"/v1/accounts?plan=eq.{data.plan}&order=id.asc&limit={limit}",
+        Case("GET /v1/accounts/{id}", f"/v1/accounts/{data.account_id}", f"/accounts/{data.account_id}"),
+        Case("GET /v1/accounts/{random id}", "/v1/accounts/{id}", "/accounts/{id}", random=True),
+        Case(
+            f"GET /v1/accounts?plan=eq.{data.plan}&{page}",
+            f"/v1/accounts?plan=eq.{data.plan}&{page}",
             f"/accounts?plan={data.plan}&limit={limit}",
+            listing=True,
+        ),
+        Case(
+            f"GET /v1/accounts?plan=eq.{{random}}&{page}&offset={{random}}",
+            f"/v1/accounts?plan=eq.{{plan}}&{page}&offset={{offset}}",
+            f"/accounts?plan={{plan}}&limit={limit}&offset={{offset}}",
+            random=True,
         ),
     ]
 
@@ -60,29 +99,35 @@ def revalidations(
     return rows
 
 
-def check_same_answers(
-    sidecar: str, reference: str, paths: list[tuple[str, str, str]], auth: dict[str, str]
-) -> None:
+def check_same_answers(sidecar: str, reference: str, cases: list[Case], data: fixture.Fixture) -> None:
     """Before measuring: both apps answer 200 with the same rows (so neither is fast by being wrong)."""
-    for label, ours, theirs in paths:
+    auth = {"Authorization": f"Bearer {data.secret}"}
+    for case in cases:
+        ours, theirs = case.example(data, case.ours), case.example(data, case.theirs)
         if fetch(sidecar + ours, auth) != fetch(reference + theirs, {}):
-            raise RuntimeError(f"{label}: the sidecar and the reference answer different bodies")
+            raise RuntimeError(f"{case.label}: the sidecar and the reference answer different bodies")
 
 
-def best_of(args: argparse.Namespace, url: str, connections: int, headers: dict[str, str]) -> wrk.Result:
+def best_of(
+    args: argparse.Namespace,
+    url: str,
+    connections: int,
+    headers: dict[str, str],
+    random: list[str] | None = None,
+) -> wrk.Result:
     """The run with the most requests per second of `args.rounds`, each after a warm-up (the machine is
     shared, so noise only ever slows a run down)."""
     runs = []
     for _ in range(args.rounds):
-        wrk.run(url, connections, args.warmup, headers)
-        runs.append(wrk.run(url, connections, args.seconds, headers))
+        wrk.run(url, connections, args.warmup, headers, random=random)
+        runs.append(wrk.run(url, connections, args.seconds, headers, random=random))
     return max(runs, key=lambda result: result.requests_per_s)
 
 
 def measure(args: argparse.Namespace, data: fixture.Fixture, home: Path) -> list[Row]:
     auth = {"Authorization": f"Bearer {data.secret}"}
     env = os.environ | {"QUEACCOUNT_DATABASE_URL": data.url.render_as_string(hide_password=False)}
-    paths = requests(data, args.limit)
+    cases = [c for c in requests(data, args.limit) if args.random or not c.random]
     rows: list[Row] = []
     for workers in args.workers:
         ours, theirs = free_port(), free_port()
@@ -98,21 +143,29 @@ def measure(args: argparse.Namespace, data: fixture.Fixture, home: Path) -> list
                 servers.reference_command(theirs, workers), f"{reference}/health", home / "reference.log", env
             ),
         ):
-            check_same_answers(sidecar, reference, paths, auth)
-            for label, our_path, their_path in paths:
-                targets: dict[str, tuple[str, dict[str, str]]] = {
-                    "reference": (reference + their_path, {}),
-                    "sidecar": (sidecar + our_path, auth),
+            check_same_answers(sidecar, reference, cases, data)
+            for case in cases:
+                targets = {
+                    "reference": (reference, case.theirs, {}),
+                    "sidecar": (sidecar, case.ours, auth),
                 }
                 for connections in args.connections:
-                    print(f"{workers} worker(s), {label}, {connections} connections ...", flush=True)
+                    print(f"{workers} worker(s), {case.label}, {connections} connections ...", flush=True)
                     best = {
-                        name: best_of(args, url, connections, headers)
-                        for name, (url, headers) in targets.items()
+                        name: best_of(
+                            args,
+                            # a random case's URL is the server's: random.lua gives each request its path
+                            server if case.random else server + path,
+                            connections,
+                            headers,
+                            case.choices(data, path),
+                        )
+                        for name, (server, path, headers) in targets.items()
                     }
-                    rows.append(Row(workers, label, connections, best["reference"], best["sidecar"]))
-            listed = [r for r in rows if r.workers == workers and r.request == paths[-1][0]]
-            rows += revalidations(args, sidecar + paths[-1][1], auth, paths[-1][0], listed)
+                    rows.append(Row(workers, case.label, connections, best["reference"], best["sidecar"]))
+            listing = next(c for c in cases if c.listing)
+            listed = [r for r in rows if r.workers == workers and r.request == listing.label]
+            rows += revalidations(args, sidecar + listing.ours, auth, listing.label, listed)
     return rows
 
 
@@ -127,7 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="runs per row, the best one kept (default 1)")
     parser.add_argument("--connections", type=numbers, default=[16, 64], help="default 16,64")
     parser.add_argument("--workers", type=numbers, default=[1], help="uvicorn workers, e.g. 1,2 (default 1)")
-    parser.add_argument("--limit", type=int, default=100, help="rows of the list request (default 100)")
+    parser.add_argument(
+        "--limit", type=int, default=fixture.LIMIT, help=f"rows of the list request (default {fixture.LIMIT})"
+    )
+    parser.add_argument(
+        "--no-random",
+        dest="random",
+        action="store_false",
+        help="only the fixed requests (not their twins where every request asks for another row or page)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"default {RESULTS}")
     parser.add_argument(
         "--replicas", action="store_true", help="instead: reads on a standby vs the primary, two hosts vs one"

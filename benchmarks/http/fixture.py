@@ -1,5 +1,5 @@
 """The benchmark's database: embedded (in a temporary folder) or QUEACCOUNT_BENCH_DATABASE_URL, migrated,
-with the sample data and a fresh read key."""
+with the sample data and a fresh read key; the seeded ids (in a file, for wrk's random.lua) and plans."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ class Fixture:
     account_id: int
     plan: str
     server_version: str
+    ids_file: Path  # every account id, one a line
+    plans: tuple[str, ...]  # every plan in use
+    max_offset: int  # the largest offset at which every plan still fills a page of `limit` rows
+
+
+LIMIT = 100  # the rows of the list request
 
 
 def database_url(home: Path) -> URL:
@@ -40,11 +46,13 @@ def prepare(home: Path) -> Fixture:
     url = database_url(home)
     migrations.upgrade(url=url)
     settings = Settings(database_url=url, home=home)
-    secret, account_id, version = asyncio.run(_fill(settings))
-    return Fixture(url, secret, account_id, "pro", version)
+    secret, account_id, version, ids, plans, smallest = asyncio.run(_fill(settings))
+    ids_file = home / "ids.txt"
+    ids_file.write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
+    return Fixture(url, secret, account_id, "pro", version, ids_file, plans, max(0, smallest - LIMIT))
 
 
-async def _fill(settings: Settings) -> tuple[str, int, str]:
+async def _fill(settings: Settings) -> tuple[str, int, str, list[int], tuple[str, ...], int]:
     from sqlalchemy import text
 
     from toolkit.db import UnitOfWork
@@ -66,6 +74,12 @@ async def _fill(settings: Settings) -> tuple[str, int, str]:
                 )
             ).scalar_one()
             version = (await session.execute(text("show server_version"))).scalar_one()
-            return secret, int(middle), str(version).split()[0]
+            ids = (await session.execute(text("select id from accounts order by id"))).scalars().all()
+            per_plan = (
+                await session.execute(text("select plan::text, count(*) from accounts group by 1 order by 1"))
+            ).all()
+            plans = tuple(str(plan) for plan, _ in per_plan)
+            smallest = min(int(n) for _, n in per_plan)
+            return secret, int(middle), str(version).split()[0], list(ids), plans, smallest
     finally:
         await container.close()

@@ -1,8 +1,8 @@
 """The floor: a bare ASGI handler (no framework) doing one psycopg query from a pool, answering JSON.
 
 `GET /accounts/{id}` answers the row `GET /v1/accounts/{id}` answers; `GET /accounts?plan=P&limit=N` the
-first N accounts of plan P by id. Served by `python -m benchmarks.http.reference --port N` with the
-sidecar's uvicorn options.
+first N accounts of plan P by id (`&offset=K`: after the first K). Served by
+`python -m benchmarks.http.reference --port N` with the sidecar's uvicorn options.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 COLUMNS = "id, email, full_name, status, plan, country, currency, balance, created_at, updated_at, version"
 ONE = f"select {COLUMNS} from accounts where id = %s"
 PAGE = f"select {COLUMNS} from accounts where plan = %s order by id limit %s"
+PAGE_AT = PAGE + " offset %s"
 JSON = [(b"content-type", b"application/json")]
 
 
@@ -69,8 +70,12 @@ def create_app() -> Any:
             await answer(send, 200 if rows else 404, msgspec.json.encode(rows[0] if rows else {}))
         elif path == "/accounts":
             params = parse_qs(scope["query_string"].decode())
-            page = (params.get("plan", ["free"])[0], int(params.get("limit", ["100"])[0]))
-            await answer(send, 200, msgspec.json.encode(await query(PAGE, page)))
+            page: tuple[Any, ...] = (params.get("plan", ["free"])[0], int(params.get("limit", ["100"])[0]))
+            if "offset" in params:
+                rows = await query(PAGE_AT, (*page, int(params["offset"][0])))
+            else:
+                rows = await query(PAGE, page)
+            await answer(send, 200, msgspec.json.encode(rows))
         elif path == "/health":
             await answer(send, 200, b'{"status":"ready"}')
         else:

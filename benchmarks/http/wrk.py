@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks.apt import ensure_command
 
@@ -51,12 +52,27 @@ def parse(output: str) -> Result:
     )
 
 
-def run(url: str, connections: int, seconds: float, headers: dict[str, str], threads: int = 2) -> Result:
+RANDOM = Path(__file__).resolve().parent / "random.lua"
+
+
+def run(
+    url: str,
+    connections: int,
+    seconds: float,
+    headers: dict[str, str],
+    threads: int = 2,
+    random: list[str] | None = None,
+) -> Result:
+    """wrk on `url`; with `random` (random.lua's arguments: a path template and its choices), every request
+    asks for a path of its own."""
     command = [ensure_wrk(), f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds:g}s"]
     command += ["--latency", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    done = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60)
+    if random is not None:
+        command += ["-s", str(RANDOM)]
+    command += [url, *(["--", *random] if random is not None else [])]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
     return parse(done.stdout)
 
 
