@@ -5,8 +5,11 @@ writes the ledger; the database's statement trigger moves every touched balance 
 and refuses closed accounts, the foreign key refuses unknown ones, and `balance >= 0` an overdrawn end.
 Then one statement reads the moved balances back (locked: nobody else can move them), works out each
 posting's running balance by a window over its account, refuses the frame if any falls below zero on the
-way, and otherwise writes one audit row per posting. When the INSERT itself is refused, the frame's rows
-are checked one by one against the locked balances, so the error names each bad row, field and reason.
+way, and otherwise writes one audit row per posting (in account order). When the INSERT itself is refused,
+everything is rolled back and a second transaction checks the rows one by one against the locked balances
+before posting them, so the error names each bad row, field and reason (or, when others changed the
+accounts meanwhile, the frame is posted). No savepoint around the INSERT: updating rows locked by the outer
+transaction from a subtransaction makes a MultiXact per row.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from toolkit.db import UnitOfWork
 from toolkit.errors import Issue, ValidationFailed
 from toolkit.frames import copy_in, write
 from toolkit.frames.plan import Report, issue_list
-from toolkit.frames.read import driver_connection
 from toolkit.frames.validate import Issues, check_frame
 from toolkit.models import TransactionModel
 from toolkit.retry import retry_transient
@@ -34,7 +36,7 @@ SELECT count(*) FROM (
 
 INSERT = """
 INSERT INTO transactions (id, account_id, kind, amount, description, occurred_at)
-SELECT id, account_id, kind, amount, description, coalesce(occurred_at, now()) FROM qa_post ORDER BY ord
+SELECT id, account_id, kind, amount, description, coalesce(occurred_at, now()) FROM qa_post
 """
 
 # The frame's running balance per account, from the balance the INSERT's trigger left: `after` of a posting is
@@ -55,18 +57,23 @@ WITH running AS MATERIALIZED (
            ('{"account_id":{"old":null,"new":' || account_id || '},"kind":{"old":null,"new":"' || kind
             || '"},"amount":{"old":null,"new":"' || amount || '"},"balance":{"old":"' || (after - amount)
             || '","new":"' || after || '"}}')::jsonb
-    FROM running WHERE NOT EXISTS (SELECT FROM overdrawn) ORDER BY ord
+    FROM running WHERE NOT EXISTS (SELECT FROM overdrawn)
 )
 SELECT * FROM overdrawn
 """
 
-# Why the INSERT was refused, row by row: against the balances locked before it.
+# The same rules checked row by row before the INSERT, against balances locked (in id order) for it: when
+# the optimistic INSERT was refused, this names the bad rows, or finds none when others' postings or edits
+# changed the accounts meanwhile, and the frame is posted.
 CHECK = """
-WITH running AS (
-    SELECT p.ord, p.account_id, a.id IS NULL AS missing, a.status = 'closed' AS closed,
-           a.balance + sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.ord ROWS UNBOUNDED PRECEDING)
+WITH locked AS (
+    SELECT a.id, a.status, a.balance FROM accounts a
+    WHERE a.id IN (SELECT account_id FROM qa_post) ORDER BY a.id FOR UPDATE
+), running AS (
+    SELECT p.ord, p.account_id, l.id IS NULL AS missing, l.status = 'closed' AS closed,
+           l.balance + sum(p.amount) OVER (PARTITION BY p.account_id ORDER BY p.ord ROWS UNBOUNDED PRECEDING)
            AS after
-    FROM qa_post p LEFT JOIN accounts a ON a.id = p.account_id
+    FROM qa_post p LEFT JOIN locked l ON l.id = p.account_id
 )
 SELECT ord, account_id, missing, closed, after FROM running
 WHERE missing OR closed OR after < 0 ORDER BY ord LIMIT 1000
@@ -86,6 +93,17 @@ async def post_frame(uow: UnitOfWork, session: AsyncSession, frame: pd.DataFrame
     if len(found):
         refuse_issues(found)
     rows = clean.reindex(columns=list(POSTINGS.editable))
+    try:
+        return await post_rows(uow, session, rows, actor, check_first=False)
+    except REFUSED:
+        return await post_rows(uow, session, rows, actor, check_first=True)
+
+
+async def post_rows(
+    uow: UnitOfWork, session: AsyncSession, rows: pd.DataFrame, actor: str, *, check_first: bool
+) -> Report:
+    """Post checked rows in one transaction; `check_first` checks each row against the locked balances
+    before the INSERT (else the database's refusal of the INSERT is raised as it is)."""
     labels = list(rows.index)
     async with uow.atomic():
         await copy_in.bulk_connection(session)  # drawing a million ids materialises a million-row series
@@ -94,27 +112,14 @@ async def post_frame(uow: UnitOfWork, session: AsyncSession, frame: pd.DataFrame
         await copy_in.copy_into_temp(
             session, "qa_post", columns, rows.assign(ord=np.arange(len(rows)), id=ids)
         )
-        await copy_in.fetch(session, LOCK)
-        await insert_or_explain(session, labels)
+        bad = await copy_in.fetch(session, CHECK if check_first else LOCK)
+        if check_first and bad:
+            refuse_issues(issues_of(bad, labels))
+        await copy_in.fetch(session, INSERT)
         bad = await copy_in.fetch(session, AUDIT, {"actor": actor})
         if bad:
             refuse_issues(issues_of(bad, labels))
     return Report("transaction", inserted=len(ids), updated=0, unchanged=0, ids=ids.tolist())
-
-
-async def insert_or_explain(session: AsyncSession, labels: list[object]) -> None:
-    """The INSERT; if the database refuses it, the rows that made it, named (else its own error)."""
-    conn = await driver_connection(session)
-    await conn.execute("SAVEPOINT qa_post")
-    try:
-        await conn.execute(INSERT)
-    except REFUSED:
-        await conn.execute("ROLLBACK TO SAVEPOINT qa_post")
-        bad = await copy_in.fetch(session, CHECK)
-        if bad:
-            refuse_issues(issues_of(bad, labels))
-        raise
-    await conn.execute("RELEASE SAVEPOINT qa_post")
 
 
 def issues_of(bad: list[tuple[object, ...]], labels: list[object]) -> list[Issue]:
