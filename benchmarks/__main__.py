@@ -1,4 +1,4 @@
-"""`./dev bench [--rows N] [--only read|write|insert] [--repeat N]`: the cases side by side, as a table.
+"""`./dev bench [--rows N] [--only read|write|insert|post] [--repeat N]`: the cases side by side, as a table.
 (`./dev bench dask --rows N`: the Dask frames, see benchmarks/dask.py; `./dev bench scale`: every case at
 100k, 1M and 10M rows, see benchmarks/scale.py.)
 
@@ -32,7 +32,9 @@ def main() -> None:
         return scale.main(sys.argv[2:])
     parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="accounts per case (default 1,000,000)")
-    parser.add_argument("--only", choices=["read", "write", "insert"], action="append", help="groups to run")
+    parser.add_argument(
+        "--only", choices=sorted({c.group for c in CASES.values()}), action="append", help="groups to run"
+    )
     parser.add_argument("--case", choices=list(CASES), action="append", help="single cases to run")
     parser.add_argument("--repeat", type=int, default=1, help="runs per case; the best is reported")
     parser.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.name}")

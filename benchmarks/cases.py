@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks import reads, writes
+from benchmarks import postings, reads, writes
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,14 @@ CASES = {
     ),
     "adbc_ingest": Case("insert", "ADBC adbc_ingest append", writes.adbc_ingest),
     "insert_frame": Case("insert", "qa.accounts.insert_frame(df), audited", writes.insert_frame),
+    "copy_post": Case(
+        "post",
+        "hand-written COPY into a temp table + INSERT ... SELECT (balances set-based)",
+        postings.copy_post,
+    ),
+    "post_frame": Case("post", "qa.transactions.post_frame(df), audited per posting", postings.post_frame),
 }
-BASELINES = {"read": "read_sql", "write": "upsert", "insert": "adbc_ingest"}
+BASELINES = {"read": "read_sql", "write": "upsert", "insert": "adbc_ingest", "post": "copy_post"}
 TARGETS = [
     Target("frame", "read_sql", 1 / 8, "≥ 8x faster than read_sql"),
     Target("frame", "psql_floor", 1.5, "≤ 1.5x the raw COPY floor"),
@@ -55,4 +61,5 @@ TARGETS = [
     Target("diff_apply", "to_sql", 1.0, "faster than to_sql"),
     Target("merge_by_key", "diff_apply", 1.3, "≤ 1.3x diff()+apply() by id"),
     Target("insert_frame", "adbc_ingest", 1.0, "≤ 1.0x ADBC ingest"),
+    Target("post_frame", "copy_post", 1.3, "≤ 1.3x the hand-written COPY + set-based post"),
 ]

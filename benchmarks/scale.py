@@ -60,7 +60,7 @@ def document(sized: Sized, repeat: int, about: str) -> str:
         f"# Benchmarks at scale: {', '.join(f'{n:,}' for n in sorted(sized))} accounts\n\n{about}\n\n"
         f"Best of {repeat} run(s) per case at each size, each case in a fresh process; in brackets each "
         "case's ratio to its group's baseline (read: `pandas.read_sql`, write: the hand-written upsert, "
-        "insert: ADBC ingest) at that size.\n\n"
+        "insert: ADBC ingest, post: a hand-written COPY + INSERT ... SELECT) at that size.\n\n"
         f"{table(sized)}\n"
     )
 
