@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from toolkit.errors import DatabaseError
@@ -44,3 +46,27 @@ def test_an_error_in_the_middle_of_a_read_is_raised_and_the_next_read_works(many
     with pytest.raises(DatabaseError, match="division by zero"):
         many.accounts.frame(fails_at_1500, order_by="id")
     assert len(many.accounts.frame()) == ROWS
+
+
+def test_enums_keep_one_category_order_when_each_block_meets_other_values(qa, monkeypatch):
+    # Each block parses its enums with a dictionary of the values it met, in the order it met them: here the
+    # first block holds only "business", the second "pro" before "free", the last only "pro".
+    plans = ["business"] * 1_000 + ["pro", "free"] * 500 + ["pro"] * 500
+    qa.sql(
+        "insert into accounts (email, full_name, country, plan)"
+        " select 'p' || i || '@example.com', 'P ' || i, 'DE', case when i <= 1000 then 'business'"
+        " when i <= 2000 then (array['free', 'pro'])[1 + i % 2] else 'pro' end"
+        " from generate_series(1, :n) as i",
+        write=True,
+        n=len(plans),
+    )
+    monkeypatch.setattr(read, "BLOCK_ROWS", 1_000)
+    df = qa.accounts.frame(order_by="id")
+    assert list(df["plan"].cat.categories) == ["free", "pro", "business"] and not df["plan"].cat.ordered
+    assert df["plan"].tolist() == plans
+    assert (df["plan"].cat.codes.tolist()[999:1_002]) == [2, 1, 0]
+    table = qa.accounts.frame(order_by="id", as_arrow=True)
+    assert table.schema.field("plan").type == pa.large_string() and table["plan"].to_pylist() == plans
+    chunks = list(qa.accounts.iter_frames(order_by="id", chunk_rows=1_000))
+    assert [c["plan"].dtype for c in chunks] == [df["plan"].dtype] * 3
+    assert pd.concat(chunks, ignore_index=True)["plan"].tolist() == plans
