@@ -88,7 +88,7 @@ def parse_pool() -> pa.MemoryPool:
         return pa.default_memory_pool()
 
 
-def parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
+def parse_csv(data: bytes | bytearray, schema: pa.Schema) -> pa.Table:
     options = pacsv.ConvertOptions(
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
