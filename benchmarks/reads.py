@@ -123,6 +123,8 @@ def iter_frames(chunk_rows: int) -> Callable[[URL, int], Timed]:
                 total, chunks = total + len(chunk), chunks + 1
                 largest = max(largest, frame_bytes(chunk))
                 del chunk
+            if total != rows:
+                raise SystemExit(f"iter_frames gave {total:,} rows of {rows:,}")
             return Streamed(total, chunks, largest)
 
         return run

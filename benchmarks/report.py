@@ -24,7 +24,7 @@ def measured(target: Target, best: Best) -> float | None:
     """The ratio a target judges (None when the run lacks a figure it needs)."""
     mine = best[target.case]
     if target.of_data:
-        return added_mb(mine) / mine["data_mb"] if mine.get("data_mb") else None
+        return (added_mb(mine) - target.allowance_mb) / mine["data_mb"] if mine.get("data_mb") else None
     key = "peak_mb" if target.memory else "seconds"
     return mine[key] / best[target.other][key]
 
