@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from benchmarks.cases import CASES
+from benchmarks.reads import frame_bytes
 
 
 def rss_mb() -> float:
@@ -26,7 +27,8 @@ def main(name: str, url: str, rows: int) -> dict[str, object]:
 
 
 def measure(setup: Callable[..., Callable[[], Any]], url: str, rows: int) -> dict[str, object]:
-    """Seconds and peak RSS of the call `setup(url, rows)` returns (the setup itself untimed)."""
+    """Seconds and peak RSS of the call `setup(url, rows)` returns (the setup itself untimed), the RSS before
+    it, and the size of the result's own data (`reads.frame_bytes`) when it has one."""
     timed = setup(make_url(url), rows)
     gc.collect()
     before = rss_mb()
@@ -35,7 +37,9 @@ def measure(setup: Callable[..., Callable[[], Any]], url: str, rows: int) -> dic
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = str(result if not hasattr(result, "shape") else result.shape)
-    return {"seconds": seconds, "peak_mb": peak, "before_mb": before, "result": summary}
+    data = frame_bytes(result)
+    figures = {"seconds": seconds, "peak_mb": peak, "before_mb": before, "result": summary}
+    return figures if data is None else {**figures, "data_mb": data / 2**20}
 
 
 if __name__ == "__main__":

@@ -27,9 +27,9 @@ NBYTES, DATA = itemgetter(0), itemgetter(1)
 
 
 def take_rows(
-    pgconn: Any, pieces: list[bytes], limit: int, encoding: str
+    pgconn: Any, block: bytearray, limit: int, encoding: str
 ) -> Generator[Wait, Any, tuple[bool, int]]:
-    """Append up to `limit` rows to `pieces`; returns (whether the COPY ended, rows taken)."""
+    """Append up to `limit` rows to `block`; returns (whether the COPY ended, rows taken)."""
     source = iter(partial(pgconn.get_copy_data, 1), COPY_DONE)
     count, drained = 0, False
     while count < limit:
@@ -37,7 +37,7 @@ def take_rows(
         rows = list(islice(takewhile(NBYTES, source), want))  # stops at the first "buffer empty"
         if rows:
             count, drained = count + len(rows), False
-            pieces.append(b"".join(map(DATA, rows)))
+            block += b"".join(map(DATA, rows))
             if len(rows) == want:
                 continue
         following = next(source, None)  # None: the COPY has ended (now or inside takewhile)
@@ -47,7 +47,7 @@ def take_rows(
                 raise errors.error_from_result(result, encoding=encoding)
             return True, count
         if following[0] > 0:
-            pieces.append(bytes(following[1]))
+            block += following[1]
             count += 1
             continue
         if not drained:  # read what the socket already holds before a trip through the event loop
@@ -63,12 +63,14 @@ def take_rows(
 
 async def copy_blocks(
     conn: Any, statement: str, params: Any, block_rows: int
-) -> AsyncIterator[tuple[bytes, int]]:
-    """`statement` (a COPY ... TO STDOUT) as (bytes, row count) blocks of at most `block_rows` rows."""
+) -> AsyncIterator[tuple[bytearray, int]]:
+    """`statement` (a COPY ... TO STDOUT) as (bytes, row count) blocks of at most `block_rows` rows. A block
+    grows in place (never joined from pieces at the end, which held its bytes twice), and is the caller's
+    once yielded."""
     async with conn.cursor().copy(statement, params):
         done = False
         while not done:
-            pieces: list[bytes] = []
-            done, count = await conn.wait(take_rows(conn.pgconn, pieces, block_rows, conn.info.encoding))
+            block = bytearray()
+            done, count = await conn.wait(take_rows(conn.pgconn, block, block_rows, conn.info.encoding))
             if count:
-                yield b"".join(pieces), count
+                yield block, count

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from toolkit.frames import polars
 from toolkit.frames.copy_out import copy_blocks
-from toolkit.frames.schema import arrow_schema, empty_frame, to_pandas
+from toolkit.frames.schema import arrow_schema, categories, empty_frame, to_pandas
 
 Progress = Callable[[int], None]
+ENUM = pa.dictionary(pa.int32(), pa.large_string())
 BLOCK_ROWS = 50_000
 # Below this many ids between the table's first and last row, a read is not worth a second connection.
 SPLIT_SPAN = 200_000
@@ -51,9 +52,24 @@ def compile_query(session: AsyncSession, query: Select[Any]) -> tuple[str, dict[
 
 
 def wire_schema(table: Table, query: Select[Any]) -> pa.Schema:
-    """The Arrow schema reads produce: text as large_string, what pandas' string dtype holds (no cast)."""
+    """The Arrow schema COPY is parsed into: text as large_string, what pandas' string dtype holds (no cast),
+    and enums dictionary-encoded as they are parsed (their few values kept once per block, not per row:
+    pandas' categorical codes come straight from the dictionary indices)."""
     schema = arrow_schema(table, [c.name for c in query.selected_columns])
-    return pa.schema(f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in schema)
+    return pa.schema(f.with_type(_wire_type(f.type, table.c[f.name])) for f in schema)
+
+
+def _wire_type(kind: pa.DataType, column: Any) -> pa.DataType:
+    if categories(column) is not None:
+        return ENUM
+    return pa.large_string() if pa.types.is_string(kind) else kind
+
+
+def plain(data: pa.Table) -> pa.Table:
+    """A parsed table with its enums decoded to large_string: what `frame(as_arrow=True)` gives."""
+    if not any(t == ENUM for t in data.schema.types):
+        return data
+    return data.cast(pa.schema(f.with_type(pa.large_string()) if f.type == ENUM else f for f in data.schema))
 
 
 @functools.cache
@@ -72,7 +88,7 @@ def parse_pool() -> pa.MemoryPool:
         return pa.default_memory_pool()
 
 
-def parse_csv(data: bytes, schema: pa.Schema) -> pa.Table:
+def parse_csv(data: bytes | bytearray, schema: pa.Schema) -> pa.Table:
     options = pacsv.ConvertOptions(
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
@@ -172,6 +188,13 @@ async def read_arrow(
 ) -> pa.Table:
     """The query's rows as one Arrow table. `by_id`: the query is ordered by id alone and has no limit, so
     it may be read in two halves at once (when no transaction is open yet and the table is large)."""
+    return plain(await _read_wire(session, table, query, progress, by_id=by_id))
+
+
+async def _read_wire(
+    session: AsyncSession, table: Table, query: Select[Any], progress: Progress | None, *, by_id: bool
+) -> pa.Table:
+    """`read_arrow` as parsed (`wire_schema`: enums still dictionary-encoded)."""
     parts = await _in_halves(session, table, query, progress) if by_id else None
     if parts is None:
         parts = await _collect(await driver_connection(session), session, table, query, progress)
@@ -187,7 +210,7 @@ def pandas_frame(data: pa.Table, table: Table) -> pd.DataFrame:
 
 def polars_frame(data: pa.Table, table: Table) -> Any:
     """Arrow rows of `table`'s columns as polars, sharing Arrow's buffers (`toolkit.frames.polars`)."""
-    return polars.from_arrow(data, [table.c[name] for name in data.column_names])
+    return polars.from_arrow(plain(data), [table.c[name] for name in data.column_names])
 
 
 # What a read turns Arrow into; each read below ends in one of these.
@@ -204,7 +227,7 @@ async def read_frame(
     convert: Convert = pandas_frame,
 ) -> Any:
     """The query's rows as one frame: pandas unless `convert` says otherwise (e.g. `polars_frame`)."""
-    return convert(await read_arrow(session, table, query, progress, by_id=by_id), table)
+    return convert(await _read_wire(session, table, query, progress, by_id=by_id), table)
 
 
 async def read_pandas(session: AsyncSession, table: Table, query: Select[Any]) -> pd.DataFrame:

@@ -67,17 +67,30 @@ def to_pandas(data: pa.Table, table: Table) -> pd.DataFrame:
 def column_to_pandas(values: pa.ChunkedArray, column: Column[Any]) -> Any:
     import json
 
-    import pyarrow.compute as pc
-
     dtype = pandas_dtype(column)
     if isinstance(dtype, pd.CategoricalDtype):
-        codes = pc.index_in(values, value_set=pa.array(dtype.categories.tolist(), values.type))
-        return pd.Categorical.from_codes(codes.fill_null(-1).to_numpy().astype("int8"), dtype=dtype)
+        return pd.Categorical.from_codes(category_codes(values, dtype.categories.tolist()), dtype=dtype)
     if dtype is object:
         return [json.loads(v) if isinstance(v, str) else v for v in values.to_pylist()]
     if isinstance(dtype, pd.ArrowDtype | pd.StringDtype | pd.BooleanDtype) or dtype == "Int64":
         return pd.array(values, dtype=dtype)
     return values.to_pandas()
+
+
+def category_codes(values: pa.ChunkedArray, allowed: list[str]) -> Any:
+    """int8 codes of `values` among `allowed` (-1 for an empty cell or a value not among them). Dictionary
+    chunks (the read path's enums) map their few dictionary values, then take the codes by index."""
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(values.type):
+        codes = pc.index_in(values, value_set=pa.array(allowed, values.type))
+    else:
+        value_set = pa.array(allowed, values.type.value_type)
+        codes = pa.chunked_array(
+            [pc.take(pc.index_in(c.dictionary, value_set=value_set), c.indices) for c in values.chunks],
+            pa.int32(),
+        )
+    return codes.fill_null(-1).to_numpy().astype("int8")
 
 
 def empty_frame(table: Table, names: list[str]) -> pd.DataFrame:
