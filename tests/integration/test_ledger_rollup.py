@@ -82,6 +82,17 @@ def fold(database_url, most: int | None = None) -> int:
         return conn.execute("select queaccount_fold_transaction_slots(%s)", (most,)).fetchone()[0]  # type: ignore[index]
 
 
+def tamper(database_url, kind: str) -> None:
+    """A delta of 1000 postings that only the admin could add, past every role: it tells which answer was
+    read from the rollup."""
+    with psycopg.connect(libpq(database_url), autocommit=True) as admin:
+        admin.execute(
+            "insert into transaction_slot_deltas (slot, kind, count, total)"
+            " values ('2025-11-01 12:00+00', %s, 1000, %s)",
+            (kind, -1 if kind == "fee" else 1),
+        )
+
+
 @pytest.fixture
 def ledger(qa) -> list[dict[str, Any]]:
     """Eight accounts, each with a large first deposit, then random postings: most by post_frame in two
@@ -128,6 +139,24 @@ async def test_rollup_and_ledger_give_the_same_series_in_every_zone_bucket_and_g
             assert sum(r["count"] for r in rolled) > 0
 
 
+async def test_a_series_narrowed_by_kind_alone_is_read_from_the_rollup_and_equals_the_ledger(
+    ledger, run, database_url
+):
+    kind = TransactionRepository.column("kind")
+    tamper(database_url, "refund")
+    for where in (
+        [kind == "fee"],
+        [kind.in_(["deposit", "adjustment"]), kind != "deposit"],
+        [kind.is_(None)],
+    ):
+        for tz in ("Asia/Kathmandu", "America/New_York"):
+            rolled = await answers(run, "day", tz, True, *where)
+            assert rolled == await answers(run, "day", tz, True, *where, ANY), where
+            assert 1000 not in [r["count"] for r in rolled]
+    refunds = await answers(run, "day", "UTC", False, kind == "refund")
+    assert sorted(r["count"] for r in refunds)[-1] >= 1000  # the tampered slot: the rollup answered
+
+
 async def test_after_a_full_fold_no_delta_is_left_and_every_series_is_unchanged(ledger, run, database_url):
     before = {(b, tz): await answers(run, b, tz, True) for b in times.UNITS for tz in ZONES[3:5]}
     assert fold(database_url) > 0
@@ -136,14 +165,10 @@ async def test_after_a_full_fold_no_delta_is_left_and_every_series_is_unchanged(
     assert {(b, tz): await answers(run, b, tz, True) for b in times.UNITS for tz in ZONES[3:5]} == before
 
 
-async def test_the_unnarrowed_series_is_read_from_the_rollup(ledger, run, database_url):
-    with psycopg.connect(
-        libpq(database_url), autocommit=True
-    ) as admin:  # past every role, to tell them apart
-        admin.execute(
-            "insert into transaction_slot_deltas (slot, kind, count, total)"
-            " values ('2025-11-01 12:00+00', 'fee', 1000, -1)"
-        )
+async def test_the_unnarrowed_series_is_read_from_the_rollup_and_a_narrowed_one_from_the_ledger(
+    ledger, run, database_url
+):
+    tamper(database_url, "fee")
     rolled = await answers(run, "day", "UTC", True)
     plain = await answers(run, "day", "UTC", True, ANY)
     [changed] = [(r, p) for r, p in zip(rolled, plain, strict=True) if r != p]

@@ -69,9 +69,9 @@ class MetricsService:
         """Count and sum of postings per bucket of the zone `tz` (and per kind with `by_kind`), empty buckets
         as 0; `where` narrows the postings (e.g. `TransactionRepository.column("account_id") == 42`).
 
-        Unnarrowed, on bounds of whole quarter hours (every bucket of every zone whose offsets are), the sums
-        come from the ledger's rollup that the database keeps (migration 0006); else from the ledger itself.
-        Both give the same rows."""
+        On bounds of whole quarter hours (every bucket of every zone whose offsets are), narrowed by kind at
+        most, the sums come from the ledger's rollup that the database keeps (migration 0006); else from the
+        ledger itself. Both give the same rows."""
         from toolkit.models.enums import TransactionKind
 
         kinds = [k.value for k in TransactionKind] if by_kind else []
@@ -133,9 +133,10 @@ class MetricsService:
             raise ValidationFailed(
                 Issue(None, "bucket", f"more than {most} points: use a larger bucket or a shorter range")
             )
-        if repository is self.transactions and not where and ledger_slots.on_slots(bounds):
-            found = await ledger_slots.series(self.transactions.session, group is not None, bounds)
-        else:
+        found = None
+        if repository is self.transactions and ledger_slots.on_slots(bounds):
+            found = await ledger_slots.series(self.transactions.session, group is not None, bounds, where)
+        if found is None:
             found = await repository.series(time=time, value=value, group=group, bounds=bounds, where=where)
         cells = {(r["bucket"], r["grp"]): r for r in found}
         every: list[str | None] = [*groups] or [None]

@@ -47,7 +47,7 @@ async def test_the_rollup_and_the_ledger_answer_alike_over_http(client, read_key
     window = {"from": "2025-03-27", "to": "2025-11-03", "tz": tz}
     for bucket in ("hour", "day", "week", "month"):
         span = {"from": "2025-10-24", "to": "2025-11-03"} if bucket == "hour" else {}
-        for group in ({}, {"group_by": "kind"}):
+        for group in ({}, {"group_by": "kind"}, {"group_by": "kind", "kind": "in.(fee,refund)"}):
             params = window | span | group | {"bucket": bucket}
             rolled = await client.get("/v1/metrics/transactions", params=params, headers=read_key)
             plain = await client.get(
@@ -55,5 +55,5 @@ async def test_the_rollup_and_the_ledger_answer_alike_over_http(client, read_key
             )
             assert rolled.status_code == plain.status_code == 200, rolled.text
             assert rolled.json() == plain.json(), (bucket, group)
-            if bucket == "month":
+            if bucket == "month" and "kind" not in group:
                 assert sum(r["count"] for r in rolled.json()) == postings
