@@ -14,7 +14,9 @@ Create Date: 2026-12-01 19:00:00
   once, a concurrent uncommitted one is left for later). One fold at a time: a second one returns 0 at once
   instead of waiting (an advisory lock held until its transaction ends); outside READ COMMITTED it does
   nothing, so it can never fail a transaction. The posting trigger folds up to 1000 before adding its own
-  deltas, so the deltas stay few without a scheduler; the writer may call it too (nobody else).
+  deltas, so the deltas stay few without a scheduler; the writer may call it too (nobody else). The trigger
+  runs with work_mem 64MB: a frame of a million postings over a year groups into ~175,000 slots in memory
+  instead of spilling to disk (which cost post_frame of 1,000,000 about a second).
 - `queaccount_build_transaction_slots()` (owner only) rebuilds both tables from the whole ledger, holding
   off postings meanwhile: the upgrade builds the rollup of an existing ledger with it.
 """
@@ -59,7 +61,7 @@ $$
 
 FILL = f"""
 CREATE FUNCTION queaccount_ledger_fills_slots() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET work_mem = '64MB' AS $$
 BEGIN
     PERFORM public.queaccount_fold_transaction_slots(1000);
     INSERT INTO public.transaction_slot_deltas (slot, kind, count, total)
@@ -71,7 +73,7 @@ $$
 
 BUILD = f"""
 CREATE FUNCTION queaccount_build_transaction_slots() RETURNS bigint
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public SET work_mem = '64MB' AS $$
 DECLARE
     built bigint;
 BEGIN
