@@ -1,6 +1,7 @@
 """`./dev bench [--rows N] [--only read|write|insert|post] [--repeat N]`: the cases side by side, as a table.
-(`./dev bench dask --rows N`: the Dask frames, see benchmarks/dask.py; `./dev bench scale`: every case at
-100k, 1M and 10M rows, see benchmarks/scale.py.)
+(`./dev bench dask --rows N`: the Dask frames, see benchmarks/dask.py; `./dev bench metrics --rows N`: the
+ledger's aggregates, benchmarks/metrics.py; `./dev bench scale`: every case at 100k, 1M and 10M rows, see
+benchmarks/scale.py.)
 
 Each case runs in a fresh process from the same freshly seeded table, on an embedded PostgreSQL started in a
 temporary folder (or the server in QUEACCOUNT_BENCH_DATABASE_URL), and prints its time as it finishes. At
@@ -30,6 +31,10 @@ def main() -> None:
         from benchmarks import scale
 
         return scale.main(sys.argv[2:])
+    if sys.argv[1:2] == ["metrics"]:  # `./dev bench metrics [--rows N]`: the ledger's aggregates
+        from benchmarks import metrics
+
+        return metrics.main(sys.argv[2:])
     parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="accounts per case (default 1,000,000)")
     parser.add_argument(

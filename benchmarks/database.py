@@ -56,7 +56,10 @@ def reset(url: URL, rows: int) -> None:
         # The ledger and the audit log refuse TRUNCATE by trigger (migration 0004), even for their owner; the
         # benchmark's superuser empties them in replica mode, where no ordinary trigger fires.
         conn.execute("SET session_replication_role = replica")
-        conn.execute("TRUNCATE accounts, transactions, audit_log RESTART IDENTITY CASCADE")
+        conn.execute(
+            "TRUNCATE accounts, transactions, audit_log, transaction_slots, transaction_slot_deltas"
+            " RESTART IDENTITY CASCADE"
+        )
         conn.execute("SET session_replication_role = DEFAULT")
         conn.execute("DROP TABLE IF EXISTS bench_to_sql")
         conn.execute(SEED, {"n": rows})

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 
 from toolkit.settings import Settings, normalise_url
 
-TABLES = "accounts, transactions, audit_log, api_keys"
+TABLES = "accounts, transactions, audit_log, api_keys, transaction_slots, transaction_slot_deltas"
 
 
 def libpq(url: URL) -> str:

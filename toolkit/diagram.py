@@ -53,12 +53,15 @@ def _keys(table: Table, column: Column[object]) -> tuple[str, ...]:
 
 
 def graph(metadata: MetaData | None = None) -> tuple[list[Box], list[Link]]:
-    """The tables of `metadata` (default: every model's), by name, and the foreign keys between them."""
+    """The tables of `metadata` (default: every model's), by name, and the foreign keys between them; not
+    the summaries the database keeps of them (`kept_by_database`, like an index: the ledger's rollup)."""
     if metadata is None:
         from toolkit.resources import metadata as every_table
 
         metadata = every_table()
-    tables = sorted(metadata.sorted_tables, key=lambda t: t.name)
+    tables = sorted(
+        (t for t in metadata.sorted_tables if not t.info.get("kept_by_database")), key=lambda t: t.name
+    )
     boxes = [
         Box(t.name, tuple(Field(c.name, *_type(c), _keys(t, c), bool(c.nullable)) for c in t.columns))
         for t in tables

@@ -7,6 +7,8 @@ its grants from its one declaration:
 - `info={"append_only": True}`: the writer may INSERT and SELECT, never UPDATE or DELETE (ledger, audit);
 - `info={"never_deleted": True}`: no DELETE (accounts are closed, API keys revoked);
 - `info={"private": True}`: the reader may not read it (the API keys' hashes);
+- `info={"kept_by_database": True}`: both roles may only read it; the database's own functions write it
+  (the ledger's rollup);
 - a column with `info={"moved_by_database": True}` is never written by the writer (a balance moves only
   through the ledger's trigger).
 
@@ -31,6 +33,8 @@ GUARDED_FUNCTIONS = (
     "pg_cancel_backend(integer)",
     "pg_notify(text, text)",
 )
+# The database's own functions the writer may call (each created without EXECUTE for PUBLIC).
+WRITER_FUNCTIONS = ("queaccount_fold_transaction_slots(integer)",)
 
 
 def role_url(url: URL, role: str) -> URL:
@@ -58,6 +62,8 @@ def grants(tables: Iterable[Table], present: Mapping[str, set[str]]) -> list[str
         out.append(f"GRANT SELECT ON {name} TO {WRITER}")
         if not info.get("private"):
             out.append(f"GRANT SELECT ON {name} TO {READER}")
+        if info.get("kept_by_database"):
+            continue
         written = [
             c for c in table.columns if c.name in present[table.name] and not c.info.get("moved_by_database")
         ]
@@ -100,6 +106,9 @@ def grant_to_roles(connection: Connection) -> bool:
     tables = [t for t in metadata().sorted_tables if t.name in present]
     for statement in grants(tables, present):
         connection.exec_driver_sql(statement)
+    for function in WRITER_FUNCTIONS:
+        if connection.execute(text("select to_regprocedure(:f)"), {"f": function}).scalar() is not None:
+            connection.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {function} TO {WRITER}")
     return True
 
 

@@ -5,6 +5,7 @@ from toolkit.models.api_key import ApiKeyModel
 from toolkit.models.audit import AuditEntryModel
 from toolkit.models.base import Base
 from toolkit.models.enums import AccountStatus, KeyScope, Plan, TransactionKind
+from toolkit.models.rollup import TransactionSlotDeltaModel, TransactionSlotModel
 from toolkit.models.transaction import TransactionModel
 
 Account = AccountModel
@@ -24,4 +25,6 @@ __all__ = [
     "Transaction",
     "TransactionKind",
     "TransactionModel",
+    "TransactionSlotDeltaModel",
+    "TransactionSlotModel",
 ]
