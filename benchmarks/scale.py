@@ -71,7 +71,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--only", choices=sorted({c.group for c in CASES.values()}), action="append")
     parser.add_argument("--case", choices=list(CASES), action="append", help="single cases to run")
     parser.add_argument("--repeat", type=int, default=1, help="runs per case and size; the best is reported")
-    parser.add_argument("--no-save", action="store_true", help=f"do not write {RESULTS.name}")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"file to write ({RESULTS.name})")
+    parser.add_argument("--no-save", action="store_true", help="only print the table")
     args = parser.parse_args(argv)
     names = [n for n, c in CASES.items() if (not args.only or c.group in args.only)]
     names = [n for n in names if not args.case or n in args.case]
@@ -82,4 +83,4 @@ def main(argv: list[str]) -> None:
     text = document(sized, args.repeat, report.machine(f"PostgreSQL {server}"))
     print(text)
     if not args.no_save:
-        RESULTS.write_text(text)
+        args.out.write_text(text)
