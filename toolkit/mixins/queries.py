@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +11,7 @@ import msgspec
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from toolkit import entities as e
+from toolkit.mixins import slots
 from toolkit.mixins.crud import CRUDMixin
 from toolkit.mixins.series import SeriesQueries
 from toolkit.models import AccountModel, ApiKeyModel, AuditEntryModel, TransactionModel
@@ -46,6 +49,14 @@ class TransactionQueries(SeriesQueries[TransactionModel, e.Transaction, e.Transa
             self.table.c.account_id == account_id
         )
         return Decimal((await self.session.execute(query)).scalar_one())
+
+    async def slot_series(
+        self, by_kind: bool, bounds: list[datetime], where: Sequence[ColumnElement[bool]] = ()
+    ) -> list[dict[str, Any]] | None:
+        """`series()`'s rows of the postings from the rollup the database keeps (migration 0006), or None
+        when the rollup cannot give them exactly (bounds off its quarter hours, a filter on another column
+        than kind)."""
+        return await slots.series(self.session, by_kind, bounds, where)
 
 
 class AuditQueries(CRUDMixin[AuditEntryModel, e.AuditEntry, e.AuditUpdate]):

@@ -13,7 +13,6 @@ from sqlalchemy import ColumnElement
 from toolkit import times
 from toolkit.errors import Issue, ValidationFailed
 from toolkit.repositories import AccountRepository, TransactionRepository
-from toolkit.services import ledger_slots
 
 BUCKETS = times.UNITS
 MAX_BUCKETS = 5000
@@ -134,8 +133,8 @@ class MetricsService:
                 Issue(None, "bucket", f"more than {most} points: use a larger bucket or a shorter range")
             )
         found = None
-        if repository is self.transactions and ledger_slots.on_slots(bounds):
-            found = await ledger_slots.series(self.transactions.session, group is not None, bounds, where)
+        if repository is self.transactions:
+            found = await self.transactions.slot_series(group is not None, bounds, where)
         if found is None:
             found = await repository.series(time=time, value=value, group=group, bounds=bounds, where=where)
         cells = {(r["bucket"], r["grp"]): r for r in found}

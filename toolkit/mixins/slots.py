@@ -64,8 +64,10 @@ async def series(
     session: AsyncSession, by_kind: bool, bounds: list[datetime], where: Sequence[ColumnElement[bool]] = ()
 ) -> list[dict[str, Any]] | None:
     """Rows of (bucket, grp, count, total) for the non-empty buckets, as `SeriesQueries.series` gives them
-    for the postings between `bounds[0]` and `bounds[-1]` (which must be `on_slots`) that match `where`;
-    None when `where` names a column the rollup does not carry (see `on_kind`)."""
+    for the postings between `bounds[0]` and `bounds[-1]` that match `where`; None when a bound is not
+    `on_slots` or `where` names a column the rollup does not carry (see `on_kind`)."""
+    if not on_slots(bounds):
+        return None
     parts = []
     for table in TABLES:
         conditions = on_kind(where, table)
