@@ -82,6 +82,35 @@ async def test_post_many_is_all_or_nothing_in_posting_order(run, new_account):
     assert await balance(run, a.id) == 0 and await balance(run, b.id) == Decimal("20.00")
 
 
+async def test_posting_several_accounts_waits_for_a_bulk_post_holding_the_posting_lock(
+    run, new_account, database_url
+):
+    import asyncio
+
+    from toolkit.mixins.queries import POSTING_LOCK_KEY
+
+    a, b = await new_account(), await new_account()
+    batch = [
+        {"account_id": b.id, "kind": "deposit", "amount": "5"},
+        {"account_id": a.id, "kind": "deposit", "amount": "7"},
+    ]
+    waiting = (
+        "select count(*) from pg_locks where locktype = 'advisory' and not granted and mode = 'ShareLock'"
+    )
+    async with await psycopg.AsyncConnection.connect(libpq(database_url), autocommit=True) as admin:
+        await admin.execute("select pg_advisory_lock(%s)", (POSTING_LOCK_KEY,))  # as a bulk post_frame
+        posting = asyncio.ensure_future(run(TransactionService, lambda s: s.post_many(batch, actor=ACTOR)))
+        for _ in range(1000):
+            if (await (await admin.execute(waiting)).fetchone())[0] == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert not posting.done()  # it waits for the posting lock before locking either account...
+        await run(TransactionService, post(a.id, "deposit", "1"))  # ...while one account's postings go on
+        await admin.execute("select pg_advisory_unlock(%s)", (POSTING_LOCK_KEY,))
+        assert [t.amount for t in await posting] == [Decimal("5"), Decimal("7")]
+    assert await balance(run, a.id) == Decimal("8.00") and await balance(run, b.id) == Decimal("5.00")
+
+
 async def test_balance_equals_the_sum_of_transactions_after_many_postings(run, new_account):
     rng = random.Random(7)
     accounts = [await new_account() for _ in range(3)]

@@ -99,3 +99,71 @@ def test_concurrent_post_frames_on_the_same_accounts_lose_nothing(seeded, databa
     ledger = seeded.transactions.frame()
     assert ledger.groupby("account_id")["amount"].sum().to_dict() == after
     assert len(seeded.audit.frame(action="post")) == len(ledger)
+
+
+def advisory_waiters(conn, mode):
+    """Transactions waiting for the posting lock in `mode` (ExclusiveLock or ShareLock)."""
+    from toolkit.mixins.queries import POSTING_LOCK_KEY
+
+    return conn.execute(
+        "select count(*) from pg_locks where locktype = 'advisory' and not granted and mode = %s"
+        " and classid = %s and objid = %s and objsubid = 1",
+        (mode, POSTING_LOCK_KEY >> 32, POSTING_LOCK_KEY & 0xFFFFFFFF),
+    ).fetchone()[0]
+
+
+def wait_for(condition, seconds=20.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_bulk_post_frame_holds_the_posting_lock_alone_and_small_ones_share_it(
+    seeded, database_url, monkeypatch
+):
+    import psycopg
+
+    import toolkit
+    from tests.conftest import libpq
+    from toolkit.mixins.queries import POSTING_LOCK_KEY
+    from toolkit.services import transaction_frames
+
+    monkeypatch.setattr(transaction_frames, "BULK_ROWS", 10)
+    bulk = pd.DataFrame({"account_id": [5, 4, 3, 2, 1] * 4, "kind": "deposit", "amount": "1.00"})
+    small = pd.DataFrame({"account_id": [2, 1], "kind": "deposit", "amount": "0.50"})
+    before, results = balances(seeded), {}
+    with psycopg.connect(libpq(database_url), autocommit=True) as admin:
+        # Someone posting several accounts holds the posting lock shared (as post_many does).
+        admin.execute("select pg_advisory_lock_shared(%s)", (POSTING_LOCK_KEY,))
+
+        def post(name, frame):
+            with toolkit.connect(database_url, actor="test:analyst", progress=False) as kit:
+                results[name] = kit.transactions.post_frame(frame)
+
+        waiting = threading.Thread(target=post, args=("bulk", bulk))
+        waiting.start()
+        wait_for(lambda: advisory_waiters(admin, "ExclusiveLock") == 1)  # the bulk frame waits its turn
+        assert "bulk" not in results
+        admin.execute("select pg_advisory_unlock_shared(%s)", (POSTING_LOCK_KEY,))
+        waiting.join(timeout=30)
+        assert results["bulk"].inserted == 20
+
+        # A bulk frame holding the lock makes a small frame wait, then both are posted.
+        admin.execute("select pg_advisory_lock(%s)", (POSTING_LOCK_KEY,))
+        waiting = threading.Thread(target=post, args=("small", small))
+        waiting.start()
+        wait_for(lambda: advisory_waiters(admin, "ShareLock") == 1)
+        admin.execute("select pg_advisory_unlock(%s)", (POSTING_LOCK_KEY,))
+        waiting.join(timeout=30)
+        assert results["small"].inserted == 2
+    after = balances(seeded)
+    assert {i: after[i] - before[i] for i in after} == {
+        1: Decimal("4.50"),
+        2: Decimal("4.50"),
+        3: Decimal("4.00"),
+        4: Decimal("4.00"),
+        5: Decimal("4.00"),
+    }

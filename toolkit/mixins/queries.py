@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit import entities as e
 from toolkit.mixins import slots
@@ -39,10 +40,26 @@ class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
         return [dict(row._mapping) for row in await self.session.execute(query)]
 
 
+# The posting lock's key ("qa-post"): a transaction-level advisory lock, see `posting_lock`.
+POSTING_LOCK_KEY = int.from_bytes(b"qa-post", "big")
+
+
+async def posting_lock(session: AsyncSession, *, alone: bool) -> None:
+    """Hold the posting lock until the transaction ends: shared by postings that lock their accounts in id
+    order first (any number of them at once), `alone` by a bulk post that lets its balance UPDATE lock them
+    in whatever order it meets them. So no two postings ever wait for each other in a cycle."""
+    take = func.pg_advisory_xact_lock if alone else func.pg_advisory_xact_lock_shared
+    await session.execute(select(take(POSTING_LOCK_KEY)))
+
+
 class TransactionQueries(SeriesQueries[TransactionModel, e.Transaction, e.TransactionUpdate]):
     model = TransactionModel
     entity = e.Transaction
     name = "transaction"
+
+    async def hold_posting_lock(self) -> None:
+        """The posting lock, shared (`posting_lock`): taken before locking several accounts in id order."""
+        await posting_lock(self.session, alone=False)
 
     async def sum_for(self, account_id: int) -> Decimal:
         query = select(func.coalesce(func.sum(self.table.c.amount), 0)).where(

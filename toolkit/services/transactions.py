@@ -69,7 +69,12 @@ class TransactionService:
         ]
         checked(POSTINGS, given, [i if many else None for i in range(len(items))])
         async with self.uow.atomic():
-            for account_id in sorted({p.account_id for p in postings}):
+            accounts = sorted({p.account_id for p in postings})
+            if (
+                len(accounts) > 1
+            ):  # queued behind a bulk post_frame (which locks in any order), never in a cycle
+                await self.transactions.hold_posting_lock()
+            for account_id in accounts:
                 await self.accounts.get_for_update(account_id)  # lock in id order: no deadlocks
             return [await self._post_locked(p, actor) for p in postings]
 
