@@ -106,31 +106,3 @@ def test_text_that_csv_quotes_survives_blocks_and_joins_of_every_size(seeded, mo
     assert str(small["amount"].iloc[-1]) == f"{len(texts) / 100:.2f}"
     chunks = list(seeded.transactions.iter_frames(order_by="id", chunk_rows=4))
     assert pd.concat(chunks, ignore_index=True).equals(whole)
-
-
-def test_the_garbage_collector_is_as_the_user_left_it_after_reads(many, monkeypatch):
-    import gc
-
-    monkeypatch.setattr(read, "BLOCK_ROWS", 1_000)
-    paused = []
-    take_rows = copy_out.take_rows
-
-    def watched(*args):  # the collector is off while rows are received...
-        paused.append(not gc.isenabled())
-        return (yield from take_rows(*args))
-
-    monkeypatch.setattr(copy_out, "take_rows", watched)
-    assert len(many.accounts.frame()) == ROWS
-    assert paused and all(paused)
-    assert gc.isenabled()  # ...and on again after the read, after a failed one and after a stream
-    with pytest.raises(DatabaseError):
-        many.accounts.frame((Account.id / (Account.id - 1_500)) >= 0, order_by="id")
-    assert gc.isenabled()
-    assert sum(len(c) for c in many.accounts.iter_frames(chunk_rows=1_000)) == ROWS
-    assert gc.isenabled()
-    gc.disable()  # a user who switched it off keeps it off
-    try:
-        assert len(many.accounts.frame()) == ROWS
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

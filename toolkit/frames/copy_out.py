@@ -4,18 +4,11 @@ PostgreSQL sends one CopyData message per row and psycopg's `copy.read()` return
 trip through the event loop. Here one generator, driven by psycopg's own `wait()`, takes every row libpq has
 already buffered and waits on the socket only when the buffer is empty. Buffered rows are taken by C-level
 iterators (`iter`, `takewhile`, `islice`, `map`), so no Python bytecode runs per row.
-
-Python's cyclic garbage collector is paused while a block is received (`collector_paused`): each row comes
-as a new tuple and memoryview, a million rows set off some 4,000 collections that find nothing (the rows
-are freed by reference counting), and they took a quarter of a large read's CPU time.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import AsyncIterator, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Generator
 from functools import partial
 from itertools import islice, takewhile
 from operator import itemgetter
@@ -31,26 +24,6 @@ JOIN_ROWS = 512
 # What libpq's PQgetCopyData gives (through psycopg) once the COPY has ended; (0, b"") means "buffer empty".
 COPY_DONE = (-1, b"")
 NBYTES, DATA = itemgetter(0), itemgetter(1)
-_pausing = threading.Lock()
-_paused = [0, False]  # blocks being received now (in any thread), and whether the collector was on before
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside. Reads at once (other connections, other threads) count together:
-    the collector is switched back on when the last one ends, and only if it was on when the first began."""
-    with _pausing:
-        if _paused[0] == 0:
-            _paused[1] = gc.isenabled()
-            gc.disable()
-        _paused[0] += 1
-    try:
-        yield
-    finally:
-        with _pausing:
-            _paused[0] -= 1
-            if _paused[0] == 0 and _paused[1]:
-                gc.enable()
 
 
 def take_rows(
@@ -98,7 +71,6 @@ async def copy_blocks(
         done = False
         while not done:
             block = bytearray()
-            with collector_paused():
-                done, count = await conn.wait(take_rows(conn.pgconn, block, block_rows, conn.info.encoding))
+            done, count = await conn.wait(take_rows(conn.pgconn, block, block_rows, conn.info.encoding))
             if count:
                 yield block, count
