@@ -70,9 +70,8 @@ class TransactionService:
         checked(POSTINGS, given, [i if many else None for i in range(len(items))])
         async with self.uow.atomic():
             accounts = sorted({p.account_id for p in postings})
-            if (
-                len(accounts) > 1
-            ):  # queued behind a bulk post_frame (which locks in any order), never in a cycle
+            # Postings of several accounts queue behind a bulk post_frame (which locks them in any order).
+            if len(accounts) > 1:
                 await self.transactions.hold_posting_lock()
             for account_id in accounts:
                 await self.accounts.get_for_update(account_id)  # lock in id order: no deadlocks
