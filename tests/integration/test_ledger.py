@@ -104,6 +104,8 @@ async def test_posting_several_accounts_waits_for_a_bulk_post_holding_the_postin
             if (await (await admin.execute(waiting)).fetchone())[0] == 1:
                 break
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("post_many never queued for the posting lock")
         assert not posting.done()  # it waits for the posting lock before locking either account...
         await run(TransactionService, post(a.id, "deposit", "1"))  # ...while one account's postings go on
         await admin.execute("select pg_advisory_unlock(%s)", (POSTING_LOCK_KEY,))
