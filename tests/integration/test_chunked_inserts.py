@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import ValidationFailed
-from toolkit.frames import copy_in, insert_stream
+from toolkit.frames import copy_in
 
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(insert_stream, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(copy_in, "FIRST_ROWS", 2)
     monkeypatch.setattr(copy_in, "CHUNK_ROWS", 4)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -264,6 +266,52 @@ def test_insert_frame_audits_exactly_its_rows_when_the_drawn_ids_have_gaps(qa, d
     assert [c["rows"] for c in audit["changes"]] == [1, 1]
     assert [a.entity_id for a in qa.audit.history("account", 4)] == [4]
     assert qa.audit.history("account", 2) == [] and qa.audit.history("account", 3) == []
+
+
+PAUSE = """
+create function pause_on_marked_email() returns trigger language plpgsql as $$
+begin
+    perform pg_advisory_lock(4216);  -- held by the test until another session has written its row
+    perform pg_advisory_unlock(4216);
+    return new;
+end $$;
+create trigger pause_on_marked_email before insert on accounts
+    for each row when (new.email = 'pause@example.com') execute function pause_on_marked_email();
+"""
+
+
+def test_insert_frame_returns_and_audits_its_own_ids_when_another_session_writes_one_in_between(
+    qa, database_url
+):
+    """The COPY draws its ids; an account another session writes meanwhile takes an id inside their range,
+    and is neither among the ids returned nor in the load's audit."""
+    emails = ["a@example.com", "b@example.com", "pause@example.com", "c@example.com", "d@example.com"]
+    frame = pd.DataFrame({"email": emails, "full_name": "A", "country": "DE"})
+    with psycopg.connect(libpq(database_url), autocommit=True) as owner:
+        owner.execute(PAUSE)
+        try:
+            owner.execute("select pg_advisory_lock(4216)")
+            with ThreadPoolExecutor(1) as pool:
+                loading = pool.submit(qa.accounts.insert_frame, frame)
+                for _ in range(2000):  # until the COPY waits on the lock, three rows in
+                    waiting = "select count(*) from pg_locks where locktype = 'advisory' and not granted"
+                    if owner.execute(waiting).fetchone()[0] or loading.done():  # type: ignore[index]
+                        break
+                    time.sleep(0.005)
+                assert not loading.done(), loading.result()
+                other = "insert into accounts (email, full_name, country) values ('x@example.com', 'X', 'NL')"
+                owner.execute(other)
+                owner.execute("select pg_advisory_unlock(4216)")
+                report = loading.result(timeout=60)
+        finally:
+            owner.execute("drop trigger pause_on_marked_email on accounts")
+            owner.execute("drop function pause_on_marked_email()")
+    df = qa.accounts.frame(order_by="id")
+    assert df["email"].tolist() == [*emails[:3], "x@example.com", *emails[3:]]
+    assert report.ids == [1, 2, 3, 5, 6]
+    audit = qa.audit.frame(action="create", order_by="entity_id")
+    assert list(zip(audit["entity_id"], audit["last_entity_id"], strict=True)) == [(1, 3), (5, 6)]
+    assert qa.audit.history("account", 4) == []
 
 
 def test_post_frame_moves_balances_in_posting_order_all_or_nothing(seeded):

@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterator
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from toolkit.frames.copy_in import CHUNK_ROWS, bulk_connection, copy_chunks, csv_bytes, reserve_ids
+from toolkit.frames.copy_in import chunks, copy_chunks, copy_drawing_ids, csv_bytes
 from toolkit.frames.validate import FrameSpec, Issues, check_frame, repeated, unique_keys
 from toolkit.frames.write import audit_inserts
 
@@ -31,10 +30,6 @@ def checked(chunk: pd.DataFrame, spec: FrameSpec) -> pd.DataFrame:
     return clean
 
 
-def rows_payload(clean: pd.DataFrame, spec: FrameSpec, names: list[str], ids: np.ndarray) -> bytes:
-    return csv_bytes(clean[names].assign(**{spec.key: ids})[[spec.key, *names]])
-
-
 async def insert_checked(
     session: AsyncSession, spec: FrameSpec, frame: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
@@ -46,29 +41,23 @@ async def insert_checked(
     """
     if frame.index.has_duplicates or not len(frame):
         raise Refused
-    chunks = [frame.iloc[start : start + CHUNK_ROWS] for start in range(0, len(frame), CHUNK_ROWS)]
-    checking = asyncio.ensure_future(asyncio.to_thread(checked, chunks[0], spec))
-    try:  # the ids are drawn while the first chunk is checked
-        await bulk_connection(session)
-        drawn = await reserve_ids(session, spec.table, len(frame))
-    finally:
-        await asyncio.gather(checking, return_exceptions=True)
-    first = checking.result()
-    names = [n for n in spec.editable if n in first.columns]
-    unheld = [list(k) for k in spec.unique if k not in unique_keys(spec.table) and set(k) <= set(first)]
+    names = [n for n in spec.editable if n in frame.columns]
+    unheld = [list(k) for k in spec.unique if k not in unique_keys(spec.table) and set(k) <= set(frame)]
     kept: list[pd.DataFrame] = []
 
-    def prepare(chunk: pd.DataFrame, clean: pd.DataFrame | None, start: int) -> bytes:
-        clean = checked(chunk, spec) if clean is None else clean
+    def prepare(chunk: pd.DataFrame) -> bytes:
+        clean = checked(chunk, spec)
         if unheld:
             kept.append(clean[sorted({n for k in unheld for n in k})])
-        return rows_payload(clean, spec, names, drawn[start : start + len(chunk)])
+        return csv_bytes(clean[names])
 
     def payloads() -> Iterator[Awaitable[bytes]]:
-        for number, chunk in enumerate(chunks):
-            yield asyncio.to_thread(prepare, chunk, first if number == 0 else None, number * CHUNK_ROWS)
+        for chunk in chunks(frame):
+            yield asyncio.to_thread(prepare, chunk)
 
-    await copy_chunks(session, spec.table.name, [spec.key, *names], payloads())
+    drawn = await copy_drawing_ids(
+        session, spec.table, len(frame), lambda: copy_chunks(session, spec.table.name, names, payloads())
+    )
     if unheld:
         whole = pd.concat(kept)
         if any(repeated(whole[key]).any() for key in unheld):

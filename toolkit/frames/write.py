@@ -10,7 +10,7 @@ import pandas as pd
 from psycopg import sql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from toolkit.frames.copy_in import bulk_connection, copy_into_temp, copy_rows, fetch, reserve_ids
+from toolkit.frames.copy_in import copy_drawing_ids, copy_into_temp, copy_rows, fetch
 from toolkit.frames.read import driver_connection
 from toolkit.frames.validate import FrameSpec
 
@@ -139,8 +139,8 @@ async def apply_updates(
 async def insert_rows(
     session: AsyncSession, spec: FrameSpec, rows: pd.DataFrame, actor: str, entity: str
 ) -> list[int]:
-    """COPY every row straight into the table (ids drawn up front, in frame order) and audit the load as one
-    row per run of consecutive ids. Returns the new ids.
+    """COPY every row straight into the table (its ids drawn by the COPY, in frame order) and audit the load
+    as one row per run of consecutive ids. Returns the new ids.
 
     No temporary table and no INSERT ... SELECT: COPY writes the table in batches, which costs less than
     inserting row by row. The load's audit names the ids, the row count and the columns given; the values
@@ -148,9 +148,9 @@ async def insert_rows(
     written a second time.
     """
     names = [n for n in spec.editable if n in rows.columns]
-    await bulk_connection(session)  # drawing a million ids materialises a million-row series
-    drawn = await reserve_ids(session, spec.table, len(rows))
-    await copy_rows(session, spec.table.name, rows[names].assign(**{spec.key: drawn})[[spec.key, *names]])
+    drawn = await copy_drawing_ids(
+        session, spec.table, len(rows), lambda: copy_rows(session, spec.table.name, rows[names])
+    )
     await audit_inserts(session, spec, drawn, names, actor, entity)
     new_ids: list[int] = drawn.tolist()
     return new_ids
