@@ -293,12 +293,14 @@ def test_insert_frame_returns_and_audits_its_own_ids_when_another_session_writes
             owner.execute("select pg_advisory_lock(4216)")
             with ThreadPoolExecutor(1) as pool:
                 loading = pool.submit(qa.accounts.insert_frame, frame)
-                for _ in range(2000):  # until the COPY waits on the lock, three rows in
-                    waiting = "select count(*) from pg_locks where locktype = 'advisory' and not granted"
-                    if owner.execute(waiting).fetchone()[0] or loading.done():  # type: ignore[index]
+                waiting = "select count(*) from pg_locks where locktype = 'advisory' and not granted"
+                for _ in range(6000):  # until the COPY waits on the lock, three rows in
+                    if owner.execute(waiting).fetchone()[0]:  # type: ignore[index]
                         break
+                    assert not loading.done(), loading.result()
                     time.sleep(0.005)
-                assert not loading.done(), loading.result()
+                else:
+                    raise AssertionError("the COPY never reached the row that waits")
                 other = "insert into accounts (email, full_name, country) values ('x@example.com', 'X', 'NL')"
                 owner.execute(other)
                 owner.execute("select pg_advisory_unlock(4216)")
