@@ -125,7 +125,11 @@ def setup(url: URL, passwords: dict[str, str] | None = None) -> list[str]:
     db = sql.Identifier(str(url.database))
     warnings: list[str] = []
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(conninfo, autocommit=True) as conn, conn.transaction():
+        # One transaction on the migrations' lock: these statements and another process's migration or setup
+        # touch the same catalog rows (the schema's and the database's privileges), and two at once fail
+        # ("tuple concurrently updated").
+        conn.execute("select pg_advisory_xact_lock(hashtext('queaccount.migrations'))")
         for role in ROLES:
             exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
             if not exists:
@@ -155,7 +159,8 @@ def setup(url: URL, passwords: dict[str, str] | None = None) -> list[str]:
         ]
         for statement in statements:
             try:
-                conn.execute(statement)
+                with conn.transaction():  # a savepoint: a statement refused leaves the others to run
+                    conn.execute(statement)
             except psycopg.errors.InsufficientPrivilege as error:
                 warnings.append(f"{statement.as_string(conn)}: {driver_reason(error)}")
     from sqlalchemy import create_engine, pool
