@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
 from toolkit.resources import metadata
-from toolkit.roles import grant_to_roles
+from toolkit.roles import TAKE_TURNS, grant_to_roles
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("quiet_logging"):
@@ -54,7 +54,7 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         # Two upgrades at once (two notebooks, two deploys) take turns: the second finds the work done.
-        connection.exec_driver_sql("select pg_advisory_xact_lock(hashtext('queaccount.migrations'))")
+        connection.exec_driver_sql(TAKE_TURNS)
         context.run_migrations()
         if applied:
             # The writing and reading roles get their privileges on whatever tables the schema now has.

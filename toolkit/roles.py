@@ -78,6 +78,10 @@ def grants(tables: Iterable[Table], present: Mapping[str, set[str]]) -> list[str
     return out
 
 
+# Migrations, grants and role setup change the same catalog rows: each holds this lock until its commit.
+TAKE_TURNS = "select pg_advisory_xact_lock(hashtext('queaccount.migrations'))"
+
+
 def roles_exist(connection: Connection) -> bool:
     found = connection.execute(
         text("select count(*) from pg_roles where rolname = any(:names)"), {"names": list(ROLES)}
@@ -95,7 +99,7 @@ def grant_to_roles(connection: Connection) -> bool:
     # Two grants at once (a migration's and another process's setup) fail in PostgreSQL ("tuple concurrently
     # updated"): they take turns on the migrations' lock, which a migration's own transaction already holds
     # (taken first, so the tables read below are those of the finished migration).
-    connection.exec_driver_sql("select pg_advisory_xact_lock(hashtext('queaccount.migrations'))")
+    connection.exec_driver_sql(TAKE_TURNS)
     present: dict[str, set[str]] = {}
     for table, column in connection.execute(
         text("select table_name, column_name from information_schema.columns where table_schema = 'public'")
@@ -129,7 +133,7 @@ def setup(url: URL, passwords: dict[str, str] | None = None) -> list[str]:
         # One transaction on the migrations' lock: these statements and another process's migration or setup
         # touch the same catalog rows (the schema's and the database's privileges), and two at once fail
         # ("tuple concurrently updated").
-        conn.execute("select pg_advisory_xact_lock(hashtext('queaccount.migrations'))")
+        conn.execute(TAKE_TURNS)
         for role in ROLES:
             exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
             if not exists:
