@@ -114,8 +114,9 @@ class LocalCluster:
             cursor = conn.execute(statement)
             return cursor.fetchall() if cursor.description else []
 
-    def wait_replayed(self, seconds: float = 10) -> None:
-        """Wait until the standby has replayed everything the primary has written so far."""
+    def wait_replayed(self, seconds: float = 60) -> None:
+        """Wait until the standby has replayed everything the primary has written so far (a generous deadline:
+        replay takes milliseconds here, but a loaded machine once kept it past ten seconds)."""
         [(lsn,)] = self.sql("primary", "select pg_current_wal_lsn()::text")
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
