@@ -15,7 +15,7 @@ from sqlalchemy import ARRAY, BigInteger, Select, Table, Text, any_, bindparam, 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from toolkit.frames import polars
-from toolkit.frames.copy_out import copy_blocks
+from toolkit.frames.copy_out import Block, copy_blocks
 from toolkit.frames.schema import arrow_schema, categories, empty_frame, to_pandas
 
 Progress = Callable[[int], None]
@@ -88,13 +88,16 @@ def parse_pool() -> pa.MemoryPool:
         return pa.default_memory_pool()
 
 
-def parse_csv(data: bytes | bytearray, schema: pa.Schema) -> pa.Table:
+def parse_csv(data: bytes | bytearray | memoryview, schema: pa.Schema) -> pa.Table:
     options = pacsv.ConvertOptions(
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
     read = pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False)
     return pacsv.read_csv(
-        pa.BufferReader(data), read_options=read, convert_options=options, memory_pool=parse_pool()
+        pa.BufferReader(pa.py_buffer(data)),
+        read_options=read,
+        convert_options=options,
+        memory_pool=parse_pool(),
     )
 
 
@@ -120,9 +123,18 @@ async def copy_arrow(
     """`COPY (sql) TO STDOUT` on a psycopg AsyncConnection as Arrow tables of `schema`, as `arrow_blocks`."""
     loop = asyncio.get_running_loop()
     parsing: asyncio.Future[pa.Table] | None = None
+    spare: list[Block] = []
+
+    def parse(block: Block) -> pa.Table:
+        try:
+            return parse_csv(block.view(), schema)  # the parsed table holds copies: the bytes may go
+        finally:
+            spare.append(block)
+
     # Each block is parsed on a worker thread (pyarrow releases the GIL) while the next one is received.
-    async for data, _ in copy_blocks(conn, f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params, block_rows):
-        parsed = loop.run_in_executor(None, parse_csv, data, schema)
+    statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+    async for block, _ in copy_blocks(conn, statement, params, block_rows, spare):
+        parsed = loop.run_in_executor(None, parse, block)
         if parsing is not None:
             yield await parsing
         parsing = parsed
