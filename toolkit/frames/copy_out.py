@@ -44,11 +44,16 @@ class Block:
         return self.size
 
     def __iadd__(self, chunk: bytes) -> Block:
-        end = self.size + len(chunk)
-        if end > len(self.data):  # grow by half at least: few reallocations however the rows arrive
-            self.data += bytes(max(end, len(self.data) * 3 // 2) - len(self.data))
-        self.data[self.size : end] = chunk  # same length: copied in place, never resized
-        self.size = end
+        """Written over the bytes an earlier block left (same length: copied in place, never resized), the
+        rest appended (the bytearray's own growth, which leaves its slack untouched, not zero-filled)."""
+        room = len(self.data) - self.size
+        if len(chunk) <= room:
+            self.data[self.size : self.size + len(chunk)] = chunk
+        else:
+            view = memoryview(chunk)
+            self.data[self.size :] = view[:room]
+            self.data += view[room:]
+        self.size += len(chunk)
         return self
 
     def view(self) -> memoryview:
