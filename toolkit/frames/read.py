@@ -126,10 +126,10 @@ async def copy_arrow(
     spare: list[Block] = []
 
     def parse(block: Block) -> pa.Table:
-        try:
-            return parse_csv(block.view(), schema)  # the parsed table holds copies: the bytes may go
-        finally:
-            spare.append(block)
+        with block.view() as view:  # released here: the parsed table holds copies, not the block's bytes
+            table = parse_csv(view, schema)
+        spare.append(block)  # only a block that parsed: a failed read receives nothing more
+        return table
 
     # Each block is parsed on a worker thread (pyarrow releases the GIL) while the next one is received.
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
