@@ -40,9 +40,6 @@ class Block:
         self.data = bytearray()
         self.size = 0
 
-    def __len__(self) -> int:
-        return self.size
-
     def __iadd__(self, chunk: bytes) -> Block:
         """Written over the bytes an earlier block left (same length: copied in place, never resized), the
         rest appended (the bytearray's own growth, which leaves its slack untouched, not zero-filled)."""
@@ -97,13 +94,12 @@ def take_rows(pgconn: Any, block: Block, limit: int, encoding: str) -> Generator
 
 
 async def copy_blocks(
-    conn: Any, statement: str, params: Any, block_rows: int, spare: list[Block] | None = None
+    conn: Any, statement: str, params: Any, block_rows: int, spare: list[Block]
 ) -> AsyncIterator[tuple[Block, int]]:
     """`statement` (a COPY ... TO STDOUT) as (block, row count) of at most `block_rows` rows each. A block
     grows in place (never joined from pieces at the end, which held its bytes twice), and is the caller's
-    once yielded; a caller that passes `spare` gives a block back there once done with its bytes, and the
-    following rows are received into it."""
-    spare = [] if spare is None else spare
+    once yielded; the caller gives a block back to `spare` once done with its bytes, and the following
+    rows are received into it."""
     async with conn.cursor().copy(statement, params):
         done = False
         while not done:
