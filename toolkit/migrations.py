@@ -134,9 +134,19 @@ def heads() -> list[str]:
 
 async def at_head(engine: AsyncEngine) -> bool:
     """True when the database behind `engine` is reachable and migrated to head (for readiness checks)."""
+    return set(await current_on(engine)) == set(cached_heads())
+
+
+async def current_on(engine: AsyncEngine) -> list[str]:
+    """The revision(s) the database behind `engine` is at, read through one of its pooled connections (no
+    engine of its own to create and connect, as `current()` has)."""
     async with engine.connect() as conn:
-        at = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
-    return set(at) == set(cached_heads())
+        return list(await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads()))
+
+
+async def pending_on(engine: AsyncEngine) -> list[str]:
+    """`pending()` for the database behind `engine`, read through one of its pooled connections."""
+    return pending_after(await current_on(engine))
 
 
 @functools.cache
@@ -185,7 +195,16 @@ def pending(*, url: str | URL | None = None, settings: Settings | None = None) -
     Raises `UnknownRevision` when the database is at a revision this code does not have: then nothing here
     is pending, the code is older than the database.
     """
-    at = set(current(url=url, settings=settings))
+    return pending_after(current(url=url, settings=settings))
+
+
+def pending_after(revisions: list[str]) -> list[str]:
+    """The revisions between `revisions` (the database's current ones) and head, in the order they would run;
+    `UnknownRevision` when one of them has no file here."""
+    missing = unknown(revisions)
+    if missing:
+        raise UnknownRevision(missing)
+    at = set(revisions)
     out: list[str] = []
     for rev in reversed(history()):
         if rev.revision in at:

@@ -100,3 +100,24 @@ def test_unreachable_database_is_a_clear_error_with_the_url_masked(tmp_path):
         assert "hunter2-secret" not in repr(qa)
     finally:
         qa.close()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda qa: qa.accounts.create(email="w@example.com", full_name="W", country="DE"),
+        lambda qa: qa.accounts.insert_frame(pd.DataFrame({"email": ["w@example.com"], "full_name": "W"})),
+        lambda qa: qa.sql("UPDATE accounts SET plan = 'pro'", write=True),
+    ],
+    ids=["create", "insert_frame", "sql write"],
+)
+def test_a_first_write_to_an_unreachable_database_is_the_same_clear_error(write):
+    # A process's first write checks that the database is at head before it writes: that check must fail
+    # as the toolkit's error too, not as SQLAlchemy's OperationalError.
+    qa = toolkit.connect("postgresql://analyst:hunter2-secret@127.0.0.1:1/nowhere", progress=False)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="unreachable") as caught:
+            write(qa)
+        assert "hunter2-secret" not in str(caught.value) and "***" in str(caught.value)
+    finally:
+        qa.close()
