@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from tests.e2e.browser import artifact, visit
 from tests.e2e.test_serve import Server, serving
 from tests.integration.http.conftest import make_key
-from toolkit.services import SampleDataService
+from toolkit.services import SampleDataService, TransactionService
 
 
 @pytest.fixture
@@ -58,6 +59,32 @@ def test_the_dashboard_draws_its_charts_and_polls(sidecar, secret):
     if tagged:  # an answer with an ETag is asked again with If-None-Match, and unchanged it is a 304
         assert re.search(r"GET /v1/metrics/signups 304 .* key=wallboard", log)
         assert not re.search(r"unchanged \(304\): 0 of", seen.dom)
+
+
+async def test_years_of_postings_and_outlandish_dates_are_drawn_by_week_not_refused(
+    sidecar, secret, container
+):
+    # The sample signups and postings span 2025 to now: by day. A posting of 2019 makes the span more than
+    # 1000 days, which the API refuses by day (as it would refuse the first dashboard of a business three
+    # years old); postings dated in the years 1 and 9999 stretch an unbounded span to thousands of years.
+    async with httpx.AsyncClient(base_url=sidecar.base, headers=bearer(secret)) as client:
+        [account] = (await client.get("/v1/accounts?limit=1&select=id")).json()
+    async with container.enter_scope() as scope:
+        posting = await scope.get(TransactionService)
+        for when in ("2019-06-01T12:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"):
+            await posting.post(
+                {"account_id": account["id"], "kind": "deposit", "amount": "1.00", "occurred_at": when},
+                actor="test",
+            )
+    seen = visit(f"{sidecar.base}/dashboard#key={secret}", budget_ms=6000)
+    assert seen.console == [] and "could not refresh" not in seen.dom
+    assert "Signups per week" in seen.dom
+    weeks = len(re.findall(r'<rect [^>]*class="column"', chart(seen.dom, "signups")))
+    since = (datetime.now(UTC).date() - date(2019, 6, 1)).days
+    assert since // 7 <= weeks <= since // 7 + 2  # 2019-06-01 to today, not the years 1 to 9999
+    points = re.search(r'<polyline points="([^"]+)"', chart(seen.dom, "balance"))
+    assert points is not None and len(points.group(1).split()) == weeks
+    assert 'aria-label="total balance at the end of each week"' in seen.dom
 
 
 def test_without_a_key_the_dashboard_asks_for_one(sidecar, database_url):

@@ -39,6 +39,11 @@
     if (answer.status === 401 || answer.status === 403) {
       throw new Refused((await answer.json()).message || answer.statusText);
     }
+    if (answer.status === 400) {
+      const message = (await answer.json()).message || answer.statusText;
+      if (/^bucket: more than \d+ points/.test(message)) throw new TooLong(message);
+      throw new Error(`${path}: ${message}`);
+    }
     if (!answer.ok) throw new Error(`${path}: ${answer.status} ${answer.statusText}`);
     const body = await answer.json();
     cache.set(path, {etag: answer.headers.get("ETag"), body});
@@ -46,9 +51,51 @@
   }
 
   const day = (bucket) => String(bucket).slice(0, 10);
+  const DAY_MS = 86400000;
+  const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+  const BUCKETS = ["day", "week", "month"];
+  let coarsest = 0;  // the index in BUCKETS below which the server refused a series as too long
 
-  function drawSignups(rows) {
-    Charts.columns($("signups"), rows.map((r) => ({label: day(r.bucket), value: r.signups})), "signups per day");
+  class TooLong extends Error {}
+
+  // The span the charts show: from the first signup or posting (none older than 20 years counts) to today,
+  // UTC; a posting dated in the future is left out of the series (it is in the balances). Days while the
+  // span has at most 1000 of them, then weeks, then months: a series is bounded (QUEACCOUNT_MAX_PAGE_SIZE
+  // points), and one that still comes back too long is asked again a bucket coarser.
+  async function span() {
+    const now = new Date();
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const oldest = isoDay(Date.UTC(now.getUTCFullYear() - 20, now.getUTCMonth(), now.getUTCDate()));
+    const [account, posting] = await Promise.all([
+      read(`/v1/accounts?select=created_at&order=created_at.asc&limit=1&created_at=gte.${oldest}`),
+      read(`/v1/transactions?select=occurred_at&order=occurred_at.asc&limit=1&occurred_at=gte.${oldest}`),
+    ]);
+    const firsts = [...account.map((r) => r.created_at), ...posting.map((t) => t.occurred_at)]
+      .map((t) => Date.parse(t)).filter((t) => t < today + DAY_MS);
+    const start = firsts.length ? Math.min(...firsts) : today;
+    const days = Math.floor((today - start) / DAY_MS) + 1;
+    const fits = days <= 1000 ? 0 : days <= 6900 ? 1 : 2;
+    return {from: isoDay(start), to: isoDay(today), first: Math.max(fits, coarsest)};
+  }
+
+  // `/v1/metrics/<name>` over the span, in its finest bucket the server answers.
+  async function series(name, range) {
+    for (let i = range.first; i < BUCKETS.length; i += 1) {
+      try {
+        const rows = await read(`/v1/metrics/${name}?bucket=${BUCKETS[i]}&from=${range.from}&to=${range.to}`);
+        return {bucket: BUCKETS[i], rows};
+      } catch (error) {
+        if (!(error instanceof TooLong)) throw error;
+        coarsest = Math.max(coarsest, i + 1);
+      }
+    }
+    throw new Error(`/v1/metrics/${name}: more points than the server answers, even by month`);
+  }
+
+  function drawSignups({bucket, rows}) {
+    $("signups-title").textContent = `Signups per ${bucket}`;
+    Charts.columns($("signups"), rows.map((r) => ({label: day(r.bucket), value: r.signups})),
+                   `signups per ${bucket}`);
   }
 
   function drawAccounts(groups) {
@@ -61,10 +108,16 @@
     Charts.stacked($("accounts"), rows, "accounts by plan and status");
   }
 
-  function drawBalance(buckets) {
-    let running = 0;
-    const points = buckets.map((b) => ({label: day(b.bucket), value: (running += Number(b.total))}));
-    Charts.line($("balance"), points, "total balance over time");
+  // The balance at the end of each bucket: today's total of every account's balance, less what was posted
+  // after that bucket (so postings older than the span count too, and the line ends at today's total).
+  function drawBalance({bucket, rows}, groups) {
+    let after = groups.reduce((sum, g) => sum + Number(g.total_balance), 0);
+    const points = [];
+    for (let i = rows.length - 1; i >= 0; i -= 1) {
+      points.push({label: day(rows[i].bucket), value: after});
+      after -= Number(rows[i].total);
+    }
+    Charts.line($("balance"), points.reverse(), `total balance at the end of each ${bucket}`);
   }
 
   function drawLatest(transactions) {
@@ -84,15 +137,16 @@
 
   async function refresh() {
     try {
+      const range = await span();
       const [signups, accounts, flows, latest] = await Promise.all([
-        read("/v1/metrics/signups?bucket=day"),
+        series("signups", range),
         read("/v1/metrics/accounts?group_by=plan,status"),
-        read("/v1/metrics/transactions?bucket=day"),
-        read("/v1/transactions?order=occurred_at.desc&limit=10"),
+        series("transactions", range),
+        read("/v1/transactions?order=id.desc&limit=10"),  // the latest posted, whatever date they carry
       ]);
       drawSignups(signups);
       drawAccounts(accounts);
-      drawBalance(flows);
+      drawBalance(flows, accounts);
       drawLatest(latest);
       counts.rounds += 1;
       $("panels").hidden = false;
