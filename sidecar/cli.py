@@ -158,9 +158,10 @@ def register(commands: Any) -> None:
         "serve",
         help="run the HTTP sidecar (uvicorn)",
         description="Serve the HTTP sidecar on HOST:PORT: accounts, transactions and the audit log as JSON "
-        "or CSV, with filters, ordering, pages and aggregates; docs at /schema. Every route but /health and "
-        "/schema needs an API key (create one with: queaccount keys create --name NAME). The database must "
-        "be migrated to head (queaccount db upgrade).",
+        "or CSV, with filters, ordering, pages and aggregates; docs at /schema, a live dashboard at "
+        "/dashboard. Every route but /health, /schema, /static and /dashboard needs an API key (create one "
+        "with: queaccount keys create --name NAME). The database must be migrated to head (queaccount db "
+        "upgrade).",
     )
     add_server_options(sub)
     sub.set_defaults(handler=serve)

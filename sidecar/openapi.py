@@ -15,7 +15,7 @@ from litestar.openapi.spec import Operation
 from msgspec import Meta
 
 from sidecar import documented as d
-from sidecar.read_params import filter_parameters
+from sidecar.read_params import LOGIC, filter_parameters
 from toolkit import resources
 from toolkit.entities import Balance, Country, Currency, Email, Id, Moment, Name, Version
 from toolkit.models.enums import AccountStatus, Plan, TransactionKind
@@ -65,13 +65,15 @@ def responses(status: int, body: Any, *errors: int, description: str = "Success"
 
 def metrics_operation(path: str, paging: bool = False) -> type[Operation]:
     """`operation_class=` for a metrics route that takes the read filters of the resource at `/v1/<path>`
-    and answers JSON, CSV or one object, with an ETag (304 while unchanged); with `paging`, its Link and
-    X-Limit-Capped headers too."""
+    and answers JSON, CSV or one object, with an ETag (304 while unchanged); with `paging` (the grouped
+    aggregate, which reads its filters as a list does), `or` and `and`, and the Link and X-Limit-Capped
+    headers too."""
     resource = resources.at(path)
     assert resource is not None, path
     paged = {"Link": d.LINK, "X-Limit-Capped": d.LIMIT_CAPPED} if paging else {}
     headers = {200: {**paged, "ETag": d.ETAG}, 304: {"ETag": d.ETAG}}
-    parameters = (*filter_parameters(resource), d.ACCEPT, d.IF_NONE_MATCH)
+    logic = LOGIC if paging else ()
+    parameters = (*filter_parameters(resource), *logic, d.ACCEPT, d.IF_NONE_MATCH)
     unchanged = {304: "Not Modified: nothing was committed since the If-None-Match ETag was sent"}
     return d.documented(d.Extra(parameters, headers, bare=unchanged, media=True))
 

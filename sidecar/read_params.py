@@ -1,5 +1,6 @@
 """A list route's query parameters, as the OpenAPI document lists them: one filter per column with the
-operators its type takes (as `sidecar.query` applies them), then `select`, `order`, `limit` and `offset`."""
+operators its type takes (as `sidecar.query` applies them), `or` and `and`, then `select`, `order`, `limit`
+and `offset`."""
 
 from __future__ import annotations
 
@@ -85,6 +86,21 @@ def filter_parameters(resource: Resource) -> tuple[Parameter, ...]:
     return tuple(filter_parameter(c, given.get(c.key)) for c in resource.table.c if c.key not in RESERVED)
 
 
+def logic(name: str, joined: str, example: str) -> Parameter:
+    return Parameter(
+        name=name,
+        param_in="query",
+        schema=Schema(type=OpenAPIType.STRING),
+        description=f"filters {joined}, as (COLUMN.OPERATOR.VALUE,...): members may be `not.` or nested "
+        f"`and(...)`/`or(...)`; a double-quoted value keeps its commas; `not.{name}=(...)` negates it all",
+        example=example,
+    )
+
+
+# Every resource has an id, so these examples are requests every list takes.
+LOGIC = (logic("or", "ORed", "(id.eq.1,id.gt.100)"), logic("and", "ANDed", "(id.gt.1,id.lt.100)"))
+
+
 def list_parameters(resource: Resource) -> tuple[Parameter, ...]:
     """Every query parameter of `GET /v1/<path>`."""
     columns = [c for c in resource.table.c if c.key not in RESERVED]
@@ -92,6 +108,7 @@ def list_parameters(resource: Resource) -> tuple[Parameter, ...]:
     newest = next((c.key for c in columns if python_type(c) is datetime), "id")
     return (
         *filter_parameters(resource),
+        *LOGIC,
         Parameter(
             name="select",
             param_in="query",

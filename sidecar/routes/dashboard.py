@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from litestar import Response, get
+from litestar import MediaType, Response, get
 from litestar.datastructures import CacheControlHeader
 
 from sidecar.assets import FOLDER
@@ -20,7 +20,7 @@ async def dashboard() -> Response[bytes]:
     """The page: signups per day, accounts by plan and status, balances over time, the latest postings."""
     return Response(
         (FOLDER / "dashboard" / "dashboard.html").read_bytes(),
-        media_type="text/html; charset=utf-8",
+        media_type=MediaType.HTML,  # Litestar adds "; charset=utf-8" to text types
         headers={"Content-Security-Policy": POLICY, "Referrer-Policy": "no-referrer"},
     )
 

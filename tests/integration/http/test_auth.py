@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from litestar.routes import HTTPRoute
 
 from tests.conftest import admin_rows
 from tests.integration.http.conftest import make_key
+from toolkit.cli import main
 from toolkit.services import ApiKeyService
 
 OPEN_PATHS = re.compile(r"^/(health/(live|ready)|schema(/.*)?|static/.*|dashboard)$")
@@ -33,6 +35,19 @@ async def test_every_route_but_health_and_docs_refuses_a_request_without_a_key(c
             assert response.headers["www-authenticate"].startswith("Bearer")
             guarded += 1
     assert guarded >= 10
+
+
+async def test_serve_help_names_every_path_that_needs_no_key(client, capsys):
+    open_paths = {
+        "/" + route.path.split("/")[1]
+        for route in client.app.routes
+        if isinstance(route, HTTPRoute) and any(h.opt.get("open") for h in route.route_handlers)
+    }
+    assert open_paths >= {"/health", "/schema", "/static", "/dashboard"}
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert all(path in said.partition("needs an API key")[0] for path in open_paths), said
 
 
 async def test_every_write_route_refuses_a_read_key(client, read_key):

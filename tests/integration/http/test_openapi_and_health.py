@@ -40,3 +40,10 @@ async def test_a_database_that_is_down_gives_503_with_retry_after_quickly(tmp_pa
         ready = await down.get("/health/ready")
         assert ready.status_code == 503 and ready.headers["retry-after"]
         assert time.monotonic() - started < 10
+
+
+async def test_pages_for_people_say_once_that_they_are_utf8_html(client):
+    for path in ("/schema", "/schema/swagger", "/schema/redoc", "/dashboard"):
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8", path

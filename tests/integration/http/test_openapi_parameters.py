@@ -36,7 +36,7 @@ async def test_a_list_route_lists_a_filter_per_column_and_the_grammar(document, 
     listed = names(document["paths"][path]["get"])
     assert listed == [
         *resource.table.c.keys(),
-        *("select", "order", "limit", "offset", "Range", "Prefer", "Accept", "If-None-Match"),
+        *("or", "and", "select", "order", "limit", "offset", "Range", "Prefer", "Accept", "If-None-Match"),
     ]
     headers = document["paths"][path]["get"]["responses"]["200"]["headers"]
     assert {"Content-Range", "Link", "X-Limit-Capped", "ETag"} <= set(headers)
@@ -50,6 +50,20 @@ async def test_every_documented_example_is_a_request_the_api_takes(client, read_
         headers = read_key | ({} if query else given)
         response = await client.get(path, params=query, headers=headers)
         assert response.status_code in (200, 206), f"{given}: {response.status_code} {response.text}"
+
+
+async def test_the_grouped_aggregate_lists_or_and_and_as_a_list_does_and_a_series_does_not(
+    client, read_key, document
+):
+    paths = document["paths"]
+    grouped = {p["name"]: p for p in paths["/v1/metrics/accounts"]["get"]["parameters"]}
+    assert {"or", "and"} <= set(grouped)
+    for name in ("or", "and"):
+        params = {"group_by": "plan", name: grouped[name]["example"]}
+        response = await client.get("/v1/metrics/accounts", params=params, headers=read_key)
+        assert response.status_code == 200, (name, response.text)
+    for series in ("/v1/metrics/signups", "/v1/metrics/transactions"):
+        assert not {"or", "and"} & set(names(paths[series]["get"]))  # a series refuses them
 
 
 async def test_descriptions_name_the_operators_that_fit_the_column(document):
