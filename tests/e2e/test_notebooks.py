@@ -88,9 +88,17 @@ def test_notebook_runs_without_errors(path, notebook_env, executed):
 
 
 def offline_html(nb: nbformat.NotebookNode) -> str:
-    """The notebook as nbconvert's lab HTML, its two CDN scripts (require.js, MathJax) left out: no output of
-    these notebooks needs them, and the page must reach for nothing off the machine."""
-    exporter = HTMLExporter(template_name="lab", require_js_url="", mathjax_url="", embed_images=True)
+    """The notebook as nbconvert's lab HTML, its CDN scripts (require.js, MathJax, the Mermaid loader's two
+    modules) left out: no output of these notebooks needs them, and the page must name nothing off the
+    machine to fetch."""
+    exporter = HTMLExporter(
+        template_name="lab",
+        require_js_url="",
+        mathjax_url="",
+        mermaid_js_url="",
+        mermaid_layout_elk_js_url="",
+        embed_images=True,
+    )
     body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -111,6 +119,8 @@ EXPECTED = {
 def test_html_export_shows_tables_chart_and_diagram_with_no_network(path, executed, tmp_path):
     html = offline_html(executed(path))
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", html)
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)
+    assert not [s for s in scripts if re.search(r"[\"']https?://[^\"']+\.m?js[\"']", s)]  # nothing to import
     page = tmp_path / f"{path.stem}.html"
     page.write_text(html)
     seen = visit(page.as_uri(), budget_ms=3000)
