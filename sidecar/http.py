@@ -10,7 +10,7 @@ from litestar.response.base import ASGIResponse
 
 from sidecar.errors import ApiError
 from sidecar.grammar import is_count
-from sidecar.responses import etag, rows_response, wanted
+from sidecar.responses import OBJECT, etag, exactly_one, rows_response, wanted
 from toolkit.entities import Entity
 from toolkit.errors import StaleVersion
 
@@ -20,6 +20,14 @@ T = TypeVar("T")
 def prefers(request: Request[Any, Any, Any], preference: str) -> bool:
     """True when the Prefer header asks for `preference` (e.g. `return=representation`)."""
     return any(p.strip() == preference for p in request.headers.get("prefer", "").split(","))
+
+
+def answerable(request: Request[Any, Any, Any], rows: int) -> None:
+    """Before a write: 406 when the client could not take its answer (with `Prefer: return=representation`
+    the `rows` written come back in the Accept header's media type, the single-object one for one row
+    only), so a refused answer never follows a committed write."""
+    if prefers(request, "return=representation") and wanted(request) == OBJECT:
+        exactly_one(rows)
 
 
 def if_match_version(request: Request[Any, Any, Any]) -> int | None:

@@ -113,14 +113,19 @@ def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> bytes:
 
 def single(rows: Sequence[Row]) -> Row:
     """The one row of a result; 406 (as PostgREST answers) when there are none or several."""
-    if len(rows) != 1:
+    exactly_one(len(rows))
+    return rows[0]
+
+
+def exactly_one(count: int) -> None:
+    """406 unless `count` is 1: the single-object media type holds one row."""
+    if count != 1:
         raise ApiError(
             406,
             "PGRST116",
             "JSON object requested, multiple (or no) rows returned",
-            details=f"The result contains {len(rows)} rows",
+            details=f"The result contains {count} rows",
         )
-    return rows[0]
 
 
 def rows_response(

@@ -143,3 +143,35 @@ async def test_the_audit_of_a_bulk_load_is_found_by_id_range_over_http(client, r
         ids[2],
     )
     assert load["changes"] == {"rows": 3, "columns": ["email", "full_name", "country"]}
+
+
+def counts(database_url) -> tuple[int, int, int, int]:
+    """Accounts, postings, audit rows and the sum of the versions: a refused write changes none of them."""
+    with psycopg.connect(libpq(database_url)) as conn:
+        return conn.execute(
+            "select (select count(*) from accounts), (select count(*) from transactions),"
+            " (select count(*) from audit_log), (select coalesce(sum(version), 0) from accounts)"
+        ).fetchone()
+
+
+async def test_a_write_whose_answer_the_client_cannot_take_is_a_406_and_writes_nothing(
+    client, write_key, accounts, database_url
+):
+    ada = accounts[0]["id"]
+    back = write_key | {"Prefer": "return=representation"}
+    xml = back | {"Accept": "application/xml"}
+    one_object = back | {"Accept": "application/vnd.pgrst.object+json"}
+    posting = {"account_id": ada, "kind": "deposit", "amount": "5.00"}
+    before = counts(database_url)
+    refused = [
+        await client.post("/v1/transactions", json=posting, headers=xml),
+        await client.post("/v1/transactions", json=[posting, posting], headers=one_object),
+        await client.post("/v1/accounts", json=[], headers=one_object),
+        await client.patch(f"/v1/accounts/{ada}", json={"plan": "business"}, headers=xml),
+        await client.patch(f"/v1/accounts?id=eq.{ada}", json={"plan": "business"}, headers=xml),
+    ]
+    assert [r.status_code for r in refused] == [406] * 5, [r.text for r in refused]
+    assert all(r.json()["message"] for r in refused)
+    assert counts(database_url) == before
+    one = await client.post("/v1/transactions", json=[posting], headers=one_object)
+    assert one.status_code == 201 and one.json()["amount"] == "5.00"
