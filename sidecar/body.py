@@ -1,9 +1,10 @@
 """Request bodies: JSON only, decoded exactly and within bounds before a route's types are applied.
 
 Litestar turns the body into the route's `data` type with msgspec; what reaches that step is checked here:
-the content type (415), JSON that is well formed and not nested past the decoder's depth (400), numbers kept
-exact (a JSON number is a Decimal, never a float), decimal fields written in ASCII digits (Python's Decimal()
-also takes `١٢٣` and `1_0`), and at most `max_write_rows` rows in one array (413).
+the content type (415), a body that is there (400), JSON in UTF-8 that is well formed and not nested past the
+decoder's depth (400), numbers kept exact (a JSON number is a Decimal, never a float), decimal fields written
+in ASCII digits (Python's Decimal() also takes `١٢٣` and `1_0`), and at most `max_write_rows` rows in one
+array (413).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
         return
     takes_body = "data" in request.route_handler.parsed_fn_signature.parameters
     sent = request.headers.get("content-type")
-    if not takes_body and sent is None and not await request.body():
+    empty = not await request.body()
+    if not takes_body and sent is None and empty:
         return
     media, *params = (part.strip().lower() for part in (sent or "").split(";"))
     charsets = [p.partition("=")[2].strip('"') for p in params if p.startswith("charset=")]
@@ -42,6 +44,8 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
             f"Content-Type {sent or '(none)'} is not accepted: send {JSON}",
             hint=f"Content-Type: {JSON} (charset=utf-8 if any)",
         )
+    if takes_body and empty:
+        raise ApiError(400, "PGRST102", "the body is empty: send a JSON object, or an array of them")
 
 
 def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
@@ -52,6 +56,11 @@ def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
         raise ApiError(400, "PGRST102", "the JSON body is nested too deeply") from None
     except msgspec.DecodeError as error:
         raise ApiError(400, "PGRST102", f"the body is not valid JSON: {error}") from None
+    except UnicodeDecodeError as error:  # msgspec's, for a string that is not UTF-8
+        byte = error.object[error.start]
+        raise ApiError(
+            400, "PGRST102", f"the body is not UTF-8: a string in it holds byte 0x{byte:02x}"
+        ) from None
     rows = data if isinstance(data, list) else [data]
     if len(rows) > most_rows:
         raise ApiError(
