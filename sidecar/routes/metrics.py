@@ -88,6 +88,9 @@ async def account_metrics(
             hint="its parameters: group_by, limit, offset and filters",
         )
     groups = [g for g in (group_by or "").split(",") if g]
+    if len(set(groups)) < len(groups):
+        twice = next(g for n, g in enumerate(groups) if g in groups[:n])
+        raise GrammarError(f"group_by: {twice} is named more than once")
     for name in groups:
         try:
             column(AccountRepository, name)

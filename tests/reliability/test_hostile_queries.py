@@ -196,6 +196,17 @@ HOSTILE_READS = [
     ("/v1/metrics/signups", "tz=localtime"),
     ("/v1/metrics/transactions", "account_id=eq.\u0661"),
     ("/v1/metrics/signups", "created_at=gt.abc"),
+    # more columns than a statement may have, and numbers past an integer column's range
+    pytest.param("/v1/accounts", "select=" + ",".join(["id"] * 1700), id="select-1700-columns"),
+    pytest.param(
+        "/v1/accounts", "select=" + ",".join(f"a{n}:id" for n in range(1700)), id="select-1700-aliases"
+    ),
+    pytest.param("/v1/audit", "select=" + ",".join(["count()"] * 1700), id="select-1700-counts"),
+    pytest.param("/v1/metrics/accounts", "group_by=" + ",".join(["plan"] * 1700), id="group-by-1700"),
+    ("/v1/metrics/accounts", "group_by=plan,status,plan"),
+    ("/v1/accounts", "version=gt.2147483648"),
+    ("/v1/accounts", "version=in.(1,-2147483649)"),
+    ("/v1/metrics/accounts", "version=lt.99999999999"),
 ]
 
 
