@@ -24,6 +24,7 @@ from sidecar.cors import cors_config
 from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.head import HeadDocumentingConfig, answering_head
+from sidecar.http import require_row_ids
 from sidecar.routes import dashboard, health, metrics
 from sidecar.routes.health import Draining
 from sidecar.routes.resources import every_resource
@@ -72,8 +73,10 @@ def settle_memory() -> None:
 
 
 async def before_request(request: Request[Any, Any, Any]) -> None:
-    """Before every handler: the API key first (401/403), then a write's content type (415)."""
+    """Before every handler: the API key first (401/403), then a row id in the path (400) and a write's
+    content type (415)."""
     await require_api_key(request)
+    require_row_ids(request)
     await require_json(request)
 
 

@@ -225,3 +225,32 @@ def test_a_range_header_with_strange_digits_is_a_400(http, value):
     client, headers = http
     response = client.get("/v1/accounts", headers=headers | {"Range": value.encode()})  # type: ignore[dict-item]
     assert response.status_code == 400, response.text
+
+
+STRANGE_IDS = [
+    "9223372036854775808",  # one past the largest bigint
+    "-9223372036854775809",
+    "99999999999999999999999",
+    "\u0661",  # Arabic-Indic one, which Python's int() reads as 1
+    "1_0",  # which int() reads as 10
+]
+
+
+@pytest.mark.parametrize("row_id", STRANGE_IDS)
+@pytest.mark.parametrize("path", ["/v1/accounts/{}", "/v1/transactions/{}", "/v1/audit/{}"])
+def test_a_row_id_in_the_path_that_is_not_a_bigint_in_ascii_digits_is_a_400_naming_it(http, path, row_id):
+    client, headers = http
+    response = client.get(path.format(row_id), headers=headers)
+    assert response.status_code == 400, response.text
+    assert "_id" in response.json()["message"] and row_id in response.json()["message"], response.text
+
+
+@pytest.mark.parametrize("row_id", STRANGE_IDS[::3])
+def test_a_write_to_a_row_id_that_is_not_one_is_a_400(client, settings, database_url, row_id):
+    headers = {"Authorization": f"Bearer {read_key(settings, 'write')}"}
+    answers = [
+        client.patch(f"/v1/accounts/{row_id}", json={"plan": "pro"}, headers=headers),
+        client.post(f"/v1/accounts/{row_id}/close", headers=headers),
+        client.delete(f"/v1/accounts/{row_id}", headers=headers),
+    ]
+    assert [a.status_code for a in answers] == [400] * 3, [a.text for a in answers]
