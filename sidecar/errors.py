@@ -16,6 +16,7 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from sidecar.access_log import printable
 from sidecar.grammar import GrammarError
 from sidecar.query import UnknownColumn
 from toolkit import errors as e
@@ -133,7 +134,7 @@ def from_database(request: Request[Any, Any, Any], error: Exception) -> Response
 
 
 def from_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, printable(request.url.path))
     return respond(500, "QA500", "internal error; the server log has the details")
 
 
