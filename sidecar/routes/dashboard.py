@@ -20,7 +20,7 @@ async def dashboard() -> Response[bytes]:
     """The page: signups per day, accounts by plan and status, balances over time, the latest postings."""
     return Response(
         (FOLDER / "dashboard" / "dashboard.html").read_bytes(),
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",  # Litestar adds the charset
         headers={"Content-Security-Policy": POLICY, "Referrer-Policy": "no-referrer"},
     )
 

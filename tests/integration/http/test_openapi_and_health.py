@@ -40,3 +40,10 @@ async def test_a_database_that_is_down_gives_503_with_retry_after_quickly(tmp_pa
         ready = await down.get("/health/ready")
         assert ready.status_code == 503 and ready.headers["retry-after"]
         assert time.monotonic() - started < 10
+
+
+async def test_the_dashboard_is_html_with_one_charset_and_no_other_host(client):
+    page = await client.get("/dashboard")
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "http://" not in page.text and "https://" not in page.text
