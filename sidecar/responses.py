@@ -106,7 +106,7 @@ def cell(value: Any) -> str:
 def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(map(cell, columns))  # a header cell is text too (`select==1+2:email` names one)
     writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
     return buffer.getvalue().encode()
 
