@@ -33,6 +33,7 @@ from sidecar.serving import drain_on_sigterm
 from sidecar.shortcut import RowShortcut
 from toolkit.db import endpoints
 from toolkit.deadline import answered_within, request_budget_s
+from toolkit.roles import refuse_privileged
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
@@ -81,8 +82,12 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    """The sidecar app. Settings are read once here (from the environment) unless given."""
+    """The sidecar app. Settings are read once here (from the environment) unless given. NotPermitted when
+    a URL it would connect with is a superuser's or the schema owner's."""
     settings = settings if settings is not None else Settings.load()
+    where = endpoints(settings)
+    for url in (where.write, where.read, *where.standbys):
+        refuse_privileged(url)  # whichever ASGI server runs the app, `queaccount serve` or another
     draining = Draining()
     container = create_container(settings, instance(draining, as_type=Draining))
 
@@ -110,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     shortcut = compressed(RowShortcut(app.asgi_handler, container, cors), settings.compress_min_bytes)
     handler: ASGIApp = AccessLogMiddleware(answering_head(shortcut))
-    if settings.read_database_url and endpoints(settings).standbys:
+    if settings.read_database_url and where.standbys:
         handler = noting_servers(handler)
     app.asgi_handler = bounded(handler, request_budget_s(settings))
     return app
