@@ -15,6 +15,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.response.base import ASGIResponse
 from litestar.types import Receive, Scope, Send
 
+from sidecar import compression
 from sidecar.errors import ApiError
 
 JSON = "application/json"
@@ -62,15 +63,25 @@ def wanted(request: Request[Any, Any, Any]) -> str:
     return media_for(request.headers.get("accept", ""))
 
 
+OFFERED = {OBJECT: 3, CSV: 2, JSON: 1, "*/*": 0, "application/*": 0}  # the more specific wins a tie
+
+
 def media_for(accept: str) -> str:
-    """`wanted` for the text of an Accept header."""
+    """`wanted` for the text of an Accept header: the offered type of the highest quality (`q=0` refuses
+    one), the single object before CSV before JSON when qualities tie; `*/*` and `application/*` mean JSON."""
     if not accept.strip():
         return JSON
-    for choice in (OBJECT, CSV, JSON):
-        if choice in accept:
-            return choice
-    if "*/*" in accept or "application/*" in accept:
-        return JSON
+    if accept in OFFERED:  # one type, as most clients send it
+        return accept if OFFERED[accept] else JSON
+    best: tuple[float, int, str] | None = None
+    for item in accept.lower().split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        rank = OFFERED.get(media)
+        quality = next((compression.quality(p[2:]) for p in params if p.startswith("q=")), 1.0)
+        if rank is not None and quality > 0 and (best is None or (quality, rank) > best[:2]):
+            best = (quality, rank, media if rank else JSON)
+    if best is not None:
+        return best[2]
     raise ApiError(
         406,
         "PGRST107",
