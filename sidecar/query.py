@@ -109,6 +109,12 @@ def values(repository: Repository, item: Filter) -> list[Any]:
     if item.operator in ("like", "ilike"):
         if python_type(col) is not str:
             raise GrammarError(f"{item.column}: {item.operator} needs a text column")
+        pattern = str(item.value)
+        if (len(pattern) - len(pattern.rstrip("\\"))) % 2:  # PostgreSQL refuses it, row by row
+            raise GrammarError(
+                f"{item.column}: a {item.operator} pattern cannot end with its escape character, a backslash",
+                hint="\\\\ matches one backslash",
+            )
         return [item.value]
     return [typed(col, v) for v in item.value] if isinstance(item.value, tuple) else [typed(col, item.value)]
 

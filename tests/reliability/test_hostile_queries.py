@@ -207,6 +207,11 @@ HOSTILE_READS = [
     ("/v1/accounts", "version=gt.2147483648"),
     ("/v1/accounts", "version=in.(1,-2147483649)"),
     ("/v1/metrics/accounts", "version=lt.99999999999"),
+    # a like pattern ending in the escape character, which PostgreSQL refuses row by row
+    ("/v1/accounts", "full_name=like.*\\"),
+    ("/v1/accounts", "email=ilike.a\\"),
+    ("/v1/transactions", "description=like.\\\\\\"),
+    ("/v1/metrics/accounts", "full_name=ilike.*\\"),
 ]
 
 
