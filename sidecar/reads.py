@@ -136,11 +136,8 @@ async def read(
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
     One statement outside any transaction (two with `Prefer: count=...`), under the statement timeout; an
     `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one
-    (`revalidate=False`: the caller has found it is not)."""
-    if revalidate and "if-none-match" in request.headers:
-        tag = await caching.current_tag(request, reads, always)
-        if (unchanged := caching.not_modified(request, tag, settings)) is not None:
-            return unchanged
+    (`revalidate=False`: the caller has found it is not). A request refused (400, 406) is refused whatever
+    its If-None-Match says (`*` included), as RFC 9110 asks."""
     media = wanted(request)
     query = parsed(request)
     query = replace(query, filters=query.filters + always)
@@ -150,6 +147,10 @@ async def read(
         column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
     if projection.aggregating(found):
         projection.grouped_order(repository, found, query.order)
+    if revalidate and "if-none-match" in request.headers:
+        tag = await caching.current_tag(request, reads, always)
+        if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+            return unchanged
     headers: dict[str, str] = {}
     limit = page_size(query.limit, settings, headers)
     fetch = min(limit, 2) if media == OBJECT else limit

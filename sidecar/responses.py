@@ -170,6 +170,6 @@ def one_row_response(
     if version is None:
         return rows_response([row], list(row), media, headers=headers)
     headers["ETag"] = tag = etag(row[version])
-    if tag in if_none_match:
+    if tag in if_none_match or if_none_match.strip() == "*":  # `*`: any version of a row that exists
         return Answer(status=304, headers=headers)
     return rows_response([row], list(row), media, headers=headers)
