@@ -3,8 +3,8 @@
 Litestar turns the body into the route's `data` type with msgspec; what reaches that step is checked here:
 the content type (415), a body that is there (400), JSON in UTF-8 that is well formed and not nested past the
 decoder's depth (400), numbers kept exact (a JSON number is a Decimal, never a float), decimal fields written
-in ASCII digits (Python's Decimal() also takes `١٢٣` and `1_0`), and at most `max_write_rows` rows in one
-array (413).
+in ASCII digits (Python's Decimal() also takes `١٢٣` and `1_0`), at most `max_write_rows` rows in one array
+(413), and each row of the route's type (400 naming row and field, which Litestar's message leaves out).
 """
 
 from __future__ import annotations
@@ -73,7 +73,19 @@ def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
     issues = non_ascii_numbers(body_type, rows, list(range(len(rows))) if isinstance(data, list) else [None])
     if issues:
         raise ValidationFailed(issues)
+    try:
+        msgspec.convert(data, body_type, strict=False)  # as Litestar will, to name the row it fails at
+    except msgspec.ValidationError as error:
+        raise ApiError(400, "PGRST102", f"invalid body: {where(error)}") from None
     return data
+
+
+def where(error: msgspec.ValidationError) -> str:
+    """msgspec's `Expected int, got str - at $[1].account_id` as `row 1, field 'account_id': Expected ...`."""
+    reason, _, at = str(error).partition(" - at `")
+    row, _, field = at.removesuffix("`").removeprefix("$").partition(".")
+    named = [f"row {row[1:-1]}" if row.startswith("[") else "", f"field {field!r}" if field else ""]
+    return f"{', '.join(filter(None, named)) or 'body'}: {reason}"
 
 
 class JsonRequest(Request[Any, Any, Any]):

@@ -175,3 +175,23 @@ async def test_a_write_whose_answer_the_client_cannot_take_is_a_406_and_writes_n
     assert counts(database_url) == before
     one = await client.post("/v1/transactions", json=[posting], headers=one_object)
     assert one.status_code == 201 and one.json()["amount"] == "5.00"
+
+
+async def test_a_value_of_the_wrong_type_in_an_array_is_a_400_naming_row_and_field(
+    client, write_key, accounts, database_url
+):
+    ok = {"account_id": accounts[0]["id"], "kind": "deposit", "amount": "1.00"}
+    cases = [
+        ("/v1/transactions", [ok, ok | {"account_id": "one"}], "row 1", "account_id"),
+        ("/v1/transactions", [ok, ok, ok | {"kind": "gift"}], "row 2", "kind"),
+        ("/v1/transactions", [ok, {"kind": "deposit", "amount": "1.00"}], "row 1", "account_id"),
+        ("/v1/accounts", [{"email": 5, "full_name": "Q", "country": "DE"}], "row 0", "email"),
+        ("/v1/transactions", ok | {"kind": "gift"}, "", "kind"),
+    ]
+    before = counts(database_url)
+    for path, body, row, field in cases:
+        response = await client.post(path, json=body, headers=write_key)
+        assert response.status_code == 400, response.text
+        said = response.json()["message"] + (response.json()["details"] or "")
+        assert row in said and field in said, (body, said)
+    assert counts(database_url) == before
