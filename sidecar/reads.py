@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 import msgspec
 from litestar import Request
@@ -21,6 +22,7 @@ from sidecar.responses import JSON, OBJECT, Answer, encoded, wanted
 from toolkit.reads import Page, Reads
 from toolkit.settings import Settings
 
+URI_SAFE = "!$&'()*+,;=:@/?%-._~"  # RFC 3986's characters of a query, and `%` of those already encoded
 MAX_PARSED = 2000  # query strings whose parse is kept; more starts afresh
 PARSED_LENGTH = 1024  # longer query strings are parsed each time (they would make the kept parses large)
 _PARSED: dict[tuple[bytes, str | None], ReadQuery] = {}
@@ -55,8 +57,10 @@ def page_size(asked: int | None, settings: Settings, headers: dict[str, str]) ->
 
 def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int | None) -> str:
     """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id and given the last id, else the
-    next offset. The request's other parameters are kept as it sent them."""
-    kept = [p for p in request.scope["query_string"].decode("latin-1").split("&") if p]
+    next offset. The request's other parameters are kept as it sent them, but for what a URI cannot hold
+    unencoded (`<`, `>`, `"`, a space, ...), percent-encoded: a `>` would end the link's target early."""
+    raw = request.scope["query_string"]
+    kept = [quote_from_bytes(p, safe=URI_SAFE) for p in raw.split(b"&") if p]
     kept = [p for p in kept if p.partition("=")[0] not in ("limit", "offset")]
     if last_id is not None and is_keyset(read):
         kept = [p for p in kept if not p.startswith("id=gt.")] + [f"id=gt.{last_id}"]
