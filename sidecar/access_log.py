@@ -1,5 +1,6 @@
-"""One access-log line per request: method, path, status, time and the API key's name. Never the query
-string (it may hold emails) nor any header (the Authorization header holds the secret).
+"""One access-log line per request: method, path (what is not printable percent-encoded), status, time and
+the API key's name. Never the query string (it may hold emails) nor any header (the Authorization header
+holds the secret).
 
 It wraps the whole app, routing included, so answers Litestar's router gives by itself (404, 405) and those
 of the row shortcut get their line too."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import quote
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
@@ -52,11 +54,19 @@ def note(scope: HTTPScope, status: int, started: float, key_name: str) -> None:
     frame (the record names this function), the one part of logging a line that depends on nothing here."""
     if log.isEnabledFor(logging.INFO):
         took = (time.perf_counter() - started) * 1000
-        given = (scope["method"], scope["path"], status, took, key_name)
+        given = (scope["method"], printable(scope["path"]), status, took, printable(key_name))
         log.handle(log.makeRecord(log.name, logging.INFO, __file__, NOTE_LINE, LINE, given, None, "note"))
 
 
 NOTE_LINE = note.__code__.co_firstlineno
+
+
+def printable(text: str) -> str:
+    """`text` for a log line: a character that is not printable (a line break, an escape, U+2028) is
+    percent-encoded, so a request's path can neither forge a line nor drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else quote(c) for c in text)
 
 
 class LineFormatter(DefaultFormatter):

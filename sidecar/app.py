@@ -24,6 +24,7 @@ from sidecar.cors import cors_config
 from sidecar.docs import SAME_HOST_ONLY, render_plugins
 from sidecar.errors import EXCEPTION_HANDLERS
 from sidecar.head import HeadDocumentingConfig, answering_head
+from sidecar.http import require_row_ids
 from sidecar.routes import dashboard, health, metrics
 from sidecar.routes.health import Draining
 from sidecar.routes.resources import every_resource
@@ -32,6 +33,7 @@ from sidecar.serving import drain_on_sigterm
 from sidecar.shortcut import RowShortcut
 from toolkit.db import endpoints
 from toolkit.deadline import answered_within, request_budget_s
+from toolkit.roles import refuse_privileged
 from toolkit.settings import Settings
 from toolkit.wiring import create_container
 
@@ -72,14 +74,20 @@ def settle_memory() -> None:
 
 
 async def before_request(request: Request[Any, Any, Any]) -> None:
-    """Before every handler: the API key first (401/403), then a write's content type (415)."""
+    """Before every handler: the API key first (401/403), then a row id in the path (400) and a write's
+    content type (415)."""
     await require_api_key(request)
+    require_row_ids(request)
     await require_json(request)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    """The sidecar app. Settings are read once here (from the environment) unless given."""
+    """The sidecar app. Settings are read once here (from the environment) unless given. NotPermitted when
+    a URL it would connect with is a superuser's or the schema owner's."""
     settings = settings if settings is not None else Settings.load()
+    where = endpoints(settings)
+    for url in (where.write, where.read, *where.standbys):
+        refuse_privileged(url)  # whichever ASGI server runs the app, `queaccount serve` or another
     draining = Draining()
     container = create_container(settings, instance(draining, as_type=Draining))
 
@@ -107,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     shortcut = compressed(RowShortcut(app.asgi_handler, container, cors), settings.compress_min_bytes)
     handler: ASGIApp = AccessLogMiddleware(answering_head(shortcut))
-    if settings.read_database_url and endpoints(settings).standbys:
+    if settings.read_database_url and where.standbys:
         handler = noting_servers(handler)
     app.asgi_handler = bounded(handler, request_budget_s(settings))
     return app

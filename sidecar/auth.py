@@ -21,7 +21,7 @@ from toolkit.keycache import ApiKeyCache
 from toolkit.models.enums import KeyScope
 from toolkit.services import ApiKeyService
 
-READ_METHODS = frozenset({"GET", "HEAD"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN: dict[str, Any] = {"open": True}
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="queaccount"'}
 

@@ -1,9 +1,10 @@
 """Request bodies: JSON only, decoded exactly and within bounds before a route's types are applied.
 
 Litestar turns the body into the route's `data` type with msgspec; what reaches that step is checked here:
-the content type (415), JSON that is well formed and not nested past the decoder's depth (400), numbers kept
-exact (a JSON number is a Decimal, never a float), decimal fields written in ASCII digits (Python's Decimal()
-also takes `١٢٣` and `1_0`), and at most `max_write_rows` rows in one array (413).
+the content type (415), a body that is there (400), JSON in UTF-8 that is well formed and not nested past the
+decoder's depth (400), numbers kept exact (a JSON number is a Decimal, never a float), decimal fields written
+in ASCII digits (Python's Decimal() also takes `١٢٣` and `1_0`), at most `max_write_rows` rows in one array
+(413), and each row of the route's type (400 naming row and field, which Litestar's message leaves out).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
         return
     takes_body = "data" in request.route_handler.parsed_fn_signature.parameters
     sent = request.headers.get("content-type")
-    if not takes_body and sent is None and not await request.body():
+    empty = not await request.body()
+    if not takes_body and sent is None and empty:
         return
     media, *params = (part.strip().lower() for part in (sent or "").split(";"))
     charsets = [p.partition("=")[2].strip('"') for p in params if p.startswith("charset=")]
@@ -42,6 +44,8 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
             f"Content-Type {sent or '(none)'} is not accepted: send {JSON}",
             hint=f"Content-Type: {JSON} (charset=utf-8 if any)",
         )
+    if takes_body and empty:
+        raise ApiError(400, "PGRST102", "the body is empty: send a JSON object, or an array of them")
 
 
 def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
@@ -52,6 +56,11 @@ def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
         raise ApiError(400, "PGRST102", "the JSON body is nested too deeply") from None
     except msgspec.DecodeError as error:
         raise ApiError(400, "PGRST102", f"the body is not valid JSON: {error}") from None
+    except UnicodeDecodeError as error:  # msgspec's, for a string that is not UTF-8
+        byte = error.object[error.start]
+        raise ApiError(
+            400, "PGRST102", f"the body is not UTF-8: a string in it holds byte 0x{byte:02x}"
+        ) from None
     rows = data if isinstance(data, list) else [data]
     if len(rows) > most_rows:
         raise ApiError(
@@ -64,7 +73,19 @@ def decode(raw: bytes, body_type: Any, most_rows: int) -> Any:
     issues = non_ascii_numbers(body_type, rows, list(range(len(rows))) if isinstance(data, list) else [None])
     if issues:
         raise ValidationFailed(issues)
+    try:
+        msgspec.convert(data, body_type, strict=False)  # as Litestar will, to name the row it fails at
+    except msgspec.ValidationError as error:
+        raise ApiError(400, "PGRST102", f"invalid body: {where(error)}") from None
     return data
+
+
+def where(error: msgspec.ValidationError) -> str:
+    """msgspec's `Expected int, got str - at $[1].account_id` as `row 1, field 'account_id': Expected ...`."""
+    reason, _, at = str(error).partition(" - at `")
+    row, _, field = at.removesuffix("`").removeprefix("$").partition(".")
+    named = [f"row {row[1:-1]}" if row.startswith("[") else "", f"field {field!r}" if field else ""]
+    return f"{', '.join(filter(None, named)) or 'body'}: {reason}"
 
 
 class JsonRequest(Request[Any, Any, Any]):

@@ -45,7 +45,8 @@ def coding_for(accept_encoding: bytes) -> bytes | None:
     return best if taken[best] > 0 else None
 
 
-def quality(raw: bytes) -> float:
+def quality(raw: str | bytes) -> float:
+    """A `q=` weight of an Accept or Accept-Encoding item: 0 (refused) when it is not a number."""
     try:
         return float(raw)
     except ValueError:

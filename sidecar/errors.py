@@ -16,6 +16,7 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from sidecar.access_log import printable
 from sidecar.grammar import GrammarError
 from sidecar.query import UnknownColumn
 from toolkit import errors as e
@@ -23,6 +24,7 @@ from toolkit.db import is_disconnect
 
 log = logging.getLogger("sidecar.errors")
 RETRY_AFTER_S = "2"
+UNAVAILABLE = "the database is unavailable; try again shortly"  # which one and why: the server's log only
 
 
 class ApiError(Exception):
@@ -87,9 +89,12 @@ def from_toolkit(request: Request[Any, Any, Any], error: e.QueAccountError) -> R
     if isinstance(error, e.StaleVersion):
         details = f"current version: {error.current}"
         headers["ETag"] = f'"{error.current}"'
+    message = str(error)
     if status == 503:
         headers["Retry-After"] = RETRY_AFTER_S
-    return respond(status, code, str(error), details, None, **headers)
+        log.warning("database unavailable: %s", message)  # the URL is masked; the client is told less
+        message = UNAVAILABLE
+    return respond(status, code, message, details, None, **headers)
 
 
 def from_http(request: Request[Any, Any, Any], error: HTTPException) -> Response[bytes]:
@@ -114,21 +119,22 @@ def from_database(request: Request[Any, Any, Any], error: Exception) -> Response
         )
     if sqlstate and sqlstate.startswith("22"):  # data exception: a value the database cannot take
         return respond(400, sqlstate, f"invalid value: {e.driver_reason(error)}", None, None)
+    if sqlstate and sqlstate.startswith("54"):  # program limit exceeded: a statement asked too much
+        return respond(
+            400,
+            sqlstate,
+            "the request asks more of one statement than the database allows",
+            None,
+            "select fewer columns, or send fewer values",
+        )
     if isinstance(error, PoolTimeout) or is_disconnect(error):
         log.warning("database unavailable: %s", e.driver_reason(error))
-        return respond(
-            503,
-            "PGRST000",
-            "the database is unavailable; try again shortly",
-            None,
-            None,
-            **{"Retry-After": RETRY_AFTER_S},
-        )
+        return respond(503, "PGRST000", UNAVAILABLE, None, None, **{"Retry-After": RETRY_AFTER_S})
     return from_unexpected(request, error)
 
 
 def from_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, printable(request.url.path))
     return respond(500, "QA500", "internal error; the server log has the details")
 
 

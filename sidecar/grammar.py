@@ -13,6 +13,7 @@ from sidecar.filters import RESERVED, Filter, GrammarError, parse_filter, parse_
 from sidecar.logic import NAMES, Group, parse_group
 
 MAX_BIGINT = 2**63 - 1
+MAX_SELECTED = 100  # items of one `select`; a statement holds at most 1664 columns in PostgreSQL
 
 __all__ = ["RESERVED", "Filter", "GrammarError", "Group", "parse_filter", "parse_list"]
 
@@ -68,6 +69,8 @@ def parse_select(raw: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in raw.split(","))
     if any(not name for name in names):
         raise GrammarError(f"select={raw}: an empty column name")
+    if len(names) > MAX_SELECTED:
+        raise GrammarError(f"select: {len(names)} items; at most {MAX_SELECTED}")
     return names
 
 

@@ -9,8 +9,9 @@ from litestar import Request
 from litestar.response.base import ASGIResponse
 
 from sidecar.errors import ApiError
-from sidecar.grammar import is_count
-from sidecar.responses import etag, rows_response, wanted
+from sidecar.grammar import GrammarError, is_count
+from sidecar.query import INTEGER
+from sidecar.responses import OBJECT, etag, exactly_one, rows_response, wanted
 from toolkit.entities import Entity
 from toolkit.errors import StaleVersion
 
@@ -20,6 +21,29 @@ T = TypeVar("T")
 def prefers(request: Request[Any, Any, Any], preference: str) -> bool:
     """True when the Prefer header asks for `preference` (e.g. `return=representation`)."""
     return any(p.strip() == preference for p in request.headers.get("prefer", "").split(","))
+
+
+def require_row_ids(request: Request[Any, Any, Any]) -> None:
+    """Before every handler: a row id in the path (`/v1/accounts/{account_id}`) is ASCII digits within a
+    bigint, as an `id=eq.N` filter's is (Litestar's int converter also takes `1_0`, other scripts' digits
+    and any size, which the database would refuse with its own words): 400 naming it."""
+    if not request.path_params:
+        return
+    template = request.scope.get("path_template", "").split("/")
+    for part, raw in zip(template, request.scope["path"].split("/"), strict=False):
+        name = part[1:-1] if part.startswith("{") else ""
+        if isinstance(request.path_params.get(name), int) and not (
+            INTEGER.fullmatch(raw) and -(2**63) <= int(raw) < 2**63
+        ):
+            raise GrammarError(f"{name} {raw!r}: not a row id (ASCII digits, less than 2**63)")
+
+
+def answerable(request: Request[Any, Any, Any], rows: int) -> None:
+    """Before a write: 406 when the client could not take its answer (with `Prefer: return=representation`
+    the `rows` written come back in the Accept header's media type, the single-object one for one row
+    only), so a refused answer never follows a committed write."""
+    if prefers(request, "return=representation") and wanted(request) == OBJECT:
+        exactly_one(rows)
 
 
 def if_match_version(request: Request[Any, Any, Any]) -> int | None:

@@ -36,7 +36,7 @@ ERRORS = {
     403: "The API key may not do this (a read key on a write route)",
     404: "No such row",
     405: "Not allowed for these rows (accounts are closed, never deleted; the ledger is append-only)",
-    406: "The single-object media type was asked for, but not exactly one row matched",
+    406: "The Accept header asks for a media type not offered, or for one object but not one row matched",
     409: "A business rule refused the change (overdraft, closed account, duplicate email, stale version)",
     412: "If-Match names a version that is no longer current",
     413: "The request body is too large, or carries more rows than QUEACCOUNT_MAX_WRITE_ROWS",

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_
+from sqlalchemy import BigInteger, ColumnElement, SmallInteger, and_, false, not_, or_
 
 from sidecar.grammar import Filter, GrammarError, Group, Order, ReadQuery
 from toolkit.errors import ValidationFailed
@@ -64,7 +64,8 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
             return {"true": True, "false": False}[raw]
         if kind is int:
             number = int(raw) if INTEGER.fullmatch(raw) else None
-            if number is None or not -(2**63) <= number < 2**63:
+            bits = bits_of(col)
+            if number is None or not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
                 raise ValueError(raw)
             return number
         if kind is Decimal:
@@ -78,8 +79,14 @@ def typed(col: ColumnElement[Any], raw: str) -> Any:
             return raw
     except (ValueError, KeyError, InvalidOperation):
         allowed = f" (one of {', '.join(m.value for m in kind)})" if issubclass(kind, enum.Enum) else ""
-        raise GrammarError(f"{col.key}: {raw!r} is not a valid {kind.__name__}{allowed}") from None
+        width = f" of {bits_of(col)} bits" if kind is int else ""
+        raise GrammarError(f"{col.key}: {raw!r} is not a valid {kind.__name__}{width}{allowed}") from None
     raise GrammarError(f"{col.key} cannot be filtered (its values are {kind.__name__})")
+
+
+def bits_of(col: ColumnElement[Any]) -> int:
+    """The width of an integer column: smallint 16, bigint 64, integer 32."""
+    return 16 if isinstance(col.type, SmallInteger) else 64 if isinstance(col.type, BigInteger) else 32
 
 
 def fits(col: ColumnElement[Any], number: Decimal) -> bool:
@@ -102,6 +109,12 @@ def values(repository: Repository, item: Filter) -> list[Any]:
     if item.operator in ("like", "ilike"):
         if python_type(col) is not str:
             raise GrammarError(f"{item.column}: {item.operator} needs a text column")
+        pattern = str(item.value)
+        if (len(pattern) - len(pattern.rstrip("\\"))) % 2:  # PostgreSQL refuses it, row by row
+            raise GrammarError(
+                f"{item.column}: a {item.operator} pattern cannot end with its escape character, a backslash",
+                hint="\\\\ matches one backslash",
+            )
         return [item.value]
     return [typed(col, v) for v in item.value] if isinstance(item.value, tuple) else [typed(col, item.value)]
 

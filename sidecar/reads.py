@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 import msgspec
 from litestar import Request
@@ -21,6 +22,7 @@ from sidecar.responses import JSON, OBJECT, Answer, encoded, wanted
 from toolkit.reads import Page, Reads
 from toolkit.settings import Settings
 
+URI_SAFE = "!$&'()*+,;=:@/?%-._~"  # RFC 3986's characters of a query, and `%` of those already encoded
 MAX_PARSED = 2000  # query strings whose parse is kept; more starts afresh
 PARSED_LENGTH = 1024  # longer query strings are parsed each time (they would make the kept parses large)
 _PARSED: dict[tuple[bytes, str | None], ReadQuery] = {}
@@ -55,8 +57,10 @@ def page_size(asked: int | None, settings: Settings, headers: dict[str, str]) ->
 
 def next_link(request: Request[Any, Any, Any], read: ReadQuery, limit: int, last_id: int | None) -> str:
     """The URL of the next page: keyset (`id=gt.LAST`) when ordered by id and given the last id, else the
-    next offset. The request's other parameters are kept as it sent them."""
-    kept = [p for p in request.scope["query_string"].decode("latin-1").split("&") if p]
+    next offset. The request's other parameters are kept as it sent them, but for what a URI cannot hold
+    unencoded (`<`, `>`, `"`, a space, ...), percent-encoded: a `>` would end the link's target early."""
+    raw = request.scope["query_string"]
+    kept = [quote_from_bytes(p, safe=URI_SAFE) for p in raw.split(b"&") if p]
     kept = [p for p in kept if p.partition("=")[0] not in ("limit", "offset")]
     if last_id is not None and is_keyset(read):
         kept = [p for p in kept if not p.startswith("id=gt.")] + [f"id=gt.{last_id}"]
@@ -136,11 +140,8 @@ async def read(
     Filters in `always` are ANDed to the client's, unseen by it (rows its key may not read).
     One statement outside any transaction (two with `Prefer: count=...`), under the statement timeout; an
     `If-None-Match` naming the answer's current ETag (sidecar/caching.py) is a 304 after one cheap one
-    (`revalidate=False`: the caller has found it is not)."""
-    if revalidate and "if-none-match" in request.headers:
-        tag = await caching.current_tag(request, reads, always)
-        if (unchanged := caching.not_modified(request, tag, settings)) is not None:
-            return unchanged
+    (`revalidate=False`: the caller has found it is not). A request refused (400, 406) is refused whatever
+    its If-None-Match says (`*` included), as RFC 9110 asks."""
     media = wanted(request)
     query = parsed(request)
     query = replace(query, filters=query.filters + always)
@@ -150,6 +151,10 @@ async def read(
         column(repository, order_term.column)  # checked now; the ORDER BY itself is built with the SQL
     if projection.aggregating(found):
         projection.grouped_order(repository, found, query.order)
+    if revalidate and "if-none-match" in request.headers:
+        tag = await caching.current_tag(request, reads, always)
+        if (unchanged := caching.not_modified(request, tag, settings)) is not None:
+            return unchanged
     headers: dict[str, str] = {}
     limit = page_size(query.limit, settings, headers)
     fetch = min(limit, 2) if media == OBJECT else limit

@@ -15,6 +15,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.response.base import ASGIResponse
 from litestar.types import Receive, Scope, Send
 
+from sidecar import compression
 from sidecar.errors import ApiError
 
 JSON = "application/json"
@@ -62,15 +63,25 @@ def wanted(request: Request[Any, Any, Any]) -> str:
     return media_for(request.headers.get("accept", ""))
 
 
+OFFERED = {OBJECT: 3, CSV: 2, JSON: 1, "*/*": 0, "application/*": 0}  # the more specific wins a tie
+
+
 def media_for(accept: str) -> str:
-    """`wanted` for the text of an Accept header."""
+    """`wanted` for the text of an Accept header: the offered type of the highest quality (`q=0` refuses
+    one), the single object before CSV before JSON when qualities tie; `*/*` and `application/*` mean JSON."""
     if not accept.strip():
         return JSON
-    for choice in (OBJECT, CSV, JSON):
-        if choice in accept:
-            return choice
-    if "*/*" in accept or "application/*" in accept:
-        return JSON
+    if accept in OFFERED:  # one type, as most clients send it
+        return accept if OFFERED[accept] else JSON
+    best: tuple[float, int, str] | None = None
+    for item in accept.lower().split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        rank = OFFERED.get(media)
+        quality = next((compression.quality(p[2:]) for p in params if p.startswith("q=")), 1.0)
+        if rank is not None and quality > 0 and (best is None or (quality, rank) > best[:2]):
+            best = (quality, rank, media if rank else JSON)
+    if best is not None:
+        return best[2]
     raise ApiError(
         406,
         "PGRST107",
@@ -106,21 +117,26 @@ def cell(value: Any) -> str:
 def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(map(cell, columns))  # a header cell is text too (`select==1+2:email` names one)
     writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
     return buffer.getvalue().encode()
 
 
 def single(rows: Sequence[Row]) -> Row:
     """The one row of a result; 406 (as PostgREST answers) when there are none or several."""
-    if len(rows) != 1:
+    exactly_one(len(rows))
+    return rows[0]
+
+
+def exactly_one(count: int) -> None:
+    """406 unless `count` is 1: the single-object media type holds one row."""
+    if count != 1:
         raise ApiError(
             406,
             "PGRST116",
             "JSON object requested, multiple (or no) rows returned",
-            details=f"The result contains {len(rows)} rows",
+            details=f"The result contains {count} rows",
         )
-    return rows[0]
 
 
 def rows_response(
@@ -154,6 +170,6 @@ def one_row_response(
     if version is None:
         return rows_response([row], list(row), media, headers=headers)
     headers["ETag"] = tag = etag(row[version])
-    if tag in if_none_match:
+    if tag in if_none_match or if_none_match.strip() == "*":  # `*`: any version of a row that exists
         return Answer(status=304, headers=headers)
     return rows_response([row], list(row), media, headers=headers)

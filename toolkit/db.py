@@ -173,9 +173,9 @@ class Database:
             with noting_reads() as served:
                 return then(await self.reads.fetch(sql, params)), served
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            if isinstance(error, psycopg.errors.QueryCanceled):
+            if isinstance(error, psycopg.errors.QueryCanceled) or not is_outage(error.sqlstate):
                 raise
-            raise self.unavailable(error) from error
+            raise unreachable(mask_url(self.read_url), error) from error
 
     async def replica_status(self) -> dict[str, Any] | None:
         """Where the read pool's reads go now, and a standby's lag behind the primary (None: no standby)."""
@@ -236,6 +236,13 @@ def libpq_timeout(seconds: float) -> int:
 def unreachable(masked_url: str, error: BaseException) -> DatabaseUnavailable:
     """The error to show for a database that could not be reached (`masked_url`: password hidden)."""
     return DatabaseUnavailable(f"the database at {masked_url} is unreachable: {driver_reason(error)}")
+
+
+def is_outage(sqlstate: str | None) -> bool:
+    """Whether an operational error's SQLSTATE says the server is out of reach: no answer at all, a connection
+    exception (08...) or a server shutting down or starting (57P...). Others of that kind are the statement's
+    own (54...: more columns than a statement may have; 55P03: a lock not available)."""
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 
 def is_disconnect(error: BaseException) -> bool:

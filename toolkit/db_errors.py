@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 from sqlalchemy import exc as sa_exc
 
-from toolkit.db import is_disconnect, unreachable
+from toolkit.db import is_disconnect, is_outage, unreachable
 from toolkit.errors import (
     DatabaseBusy,
     DatabaseError,
@@ -45,7 +45,7 @@ def toolkit_error(error: BaseException, masked_url: str) -> QueAccountError:
     if state == TOO_MANY_CONNECTIONS or isinstance(error, sa_exc.TimeoutError):
         code = f" (SQLSTATE {state})" if state else ""
         return DatabaseBusy(f"the database at {masked_url} is busy: {reason}{code}; try again shortly")
-    if isinstance(error, OSError) or (is_disconnect(error) and _outage(state)):
+    if isinstance(error, OSError) or (is_disconnect(error) and is_outage(state)):
         return unreachable(masked_url, error)
     if isinstance(error, sa_exc.ArgumentError | sa_exc.CompileError | sa_exc.StatementError) and not (
         isinstance(error, sa_exc.DBAPIError)
@@ -54,8 +54,3 @@ def toolkit_error(error: BaseException, masked_url: str) -> QueAccountError:
     hint = f"; {HINTS[state]}" if state in HINTS else ""
     code = f" (SQLSTATE {state})" if state else ""
     return DatabaseError(f"the database refused the statement: {reason}{code}{hint}", state)
-
-
-def _outage(state: str | None) -> bool:
-    """No answer at all, a connection exception (08...) or a server shutting down or starting (57P...)."""
-    return state is None or state.startswith(("08", "57P"))

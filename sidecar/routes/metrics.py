@@ -50,15 +50,6 @@ def series_read(request: Request[Any, Any, Any], repository: Repository, *known:
     return parse_read(request.query_params.multi_items(), extra=known)
 
 
-def answer(
-    request: Request[Any, Any, Any],
-    rows: list[dict[str, Any]],
-    columns: list[str],
-    headers: dict[str, str] | None = None,
-) -> ASGIResponse:
-    return rows_response(rows, columns, wanted(request), headers=headers)
-
-
 @get(
     "/v1/metrics/accounts",
     tags=TAGS,
@@ -88,6 +79,9 @@ async def account_metrics(
             hint="its parameters: group_by, limit, offset and filters",
         )
     groups = [g for g in (group_by or "").split(",") if g]
+    if len(set(groups)) < len(groups):
+        twice = next(g for n, g in enumerate(groups) if g in groups[:n])
+        raise GrammarError(f"group_by: {twice} is named more than once")
     for name in groups:
         try:
             column(AccountRepository, name)
@@ -95,7 +89,7 @@ async def account_metrics(
             raise UnknownColumn(f"group_by={group_by}: {error.message}") from None
     headers: dict[str, str] = {}
     most = page_size(query.limit, settings, headers)
-    where = conditions(AccountRepository, query)
+    where, media = conditions(AccountRepository, query), wanted(request)
     tag = await caching.current_tag(request, reads)
     if (unchanged := caching.not_modified(request, tag, settings)) is not None:
         return unchanged
@@ -103,9 +97,8 @@ async def account_metrics(
     rows = await metrics.accounts_by(groups, *where, limit=most, offset=query.offset)
     if len(rows) == most:
         headers["Link"] = next_link(request, query, most, None)
-    return answer(
-        request, rows, [*groups, "count", "total_balance"], headers | caching.headers(tag, settings)
-    )
+    columns = [*groups, "count", "total_balance"]
+    return rows_response(rows, columns, media, headers=headers | caching.headers(tag, settings))
 
 
 @get(
@@ -130,17 +123,20 @@ async def signup_metrics(
     """`bucket=hour|day|week|month&from=2025-01-01&to=2025-01-31&tz=Europe/Berlin` and any filter on the
     accounts (e.g. `plan=eq.pro`); every bucket is present, empty ones as 0, its start with tz's offset."""
     read = series_read(request, AccountRepository, "bucket", "from", "to", "tz")
-    where, local = conditions(AccountRepository, read), zone(tz)
+    where, local, unit, media = (
+        conditions(AccountRepository, read),
+        zone(tz),
+        bucket_of(bucket),
+        wanted(request),
+    )
     first, last = moment("from", start, local), moment("to", end, local)
     tag = await caching.current_tag(request, reads, (first, last, local.key))
     if (unchanged := caching.not_modified(request, tag, settings)) is not None:
         return unchanged
     await uow.limit_statement_time(settings.statement_timeout_ms)
     with asked():
-        rows = await metrics.signups(
-            bucket_of(bucket), first, last, settings.max_page_size, tz=local.key, where=where
-        )
-    return answer(request, rows, ["bucket", "signups"], caching.headers(tag, settings))
+        rows = await metrics.signups(unit, first, last, settings.max_page_size, tz=local.key, where=where)
+    return rows_response(rows, ["bucket", "signups"], media, headers=caching.headers(tag, settings))
 
 
 @get(
@@ -172,6 +168,7 @@ async def transaction_metrics(
         raise GrammarError(f"group_by={group_by}: not one of kind (transactions are grouped by kind only)")
     by_kind = group_by == "kind"
     where, local = conditions(TransactionRepository, read), zone(tz)
+    unit, media = bucket_of(bucket), wanted(request)
     first, last = moment("from", start, local), moment("to", end, local)
     tag = await caching.current_tag(request, reads, (first, last, local.key))
     if (unchanged := caching.not_modified(request, tag, settings)) is not None:
@@ -179,10 +176,10 @@ async def transaction_metrics(
     await uow.limit_statement_time(settings.statement_timeout_ms)
     with asked():
         rows = await metrics.transactions_per(
-            bucket_of(bucket), first, last, by_kind, settings.max_page_size, tz=local.key, where=where
+            unit, first, last, by_kind, settings.max_page_size, tz=local.key, where=where
         )
     columns = ["bucket", *(["kind"] if by_kind else []), "count", "total"]
-    return answer(request, rows, columns, caching.headers(tag, settings))
+    return rows_response(rows, columns, media, headers=caching.headers(tag, settings))
 
 
 ROUTES = [account_metrics, signup_metrics, transaction_metrics]

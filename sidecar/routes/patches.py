@@ -18,7 +18,7 @@ from sidecar import documented as d
 from sidecar.auth import actor
 from sidecar.errors import ApiError
 from sidecar.grammar import parse_read
-from sidecar.http import conditional, prefers, written
+from sidecar.http import answerable, conditional, prefers, written
 from sidecar.openapi import WRITE, responses
 from sidecar.query import values
 from sidecar.responses import etag
@@ -83,6 +83,7 @@ def changing(resource: Resource, base: str, item: str, key: str) -> list[HTTPRou
                 "PGRST100",
                 f"{resource.path} rows have no version: If-Match cannot make a change conditional",
             )
+        answerable(request, 1)
         rows = await rows_of(resource)
         changed: Any = await conditional(
             request, body_version, lambda v: rows.update(row_id, given, actor=actor(request), version=v)
@@ -97,7 +98,7 @@ def changing(resource: Resource, base: str, item: str, key: str) -> list[HTTPRou
         item,
         tags=[resource.path],
         summary=f"Change one {resource.name}",
-        responses=responses(200, list[resource.entity], *WRITE, 404, 412),  # type: ignore[name-defined]
+        responses=responses(200, list[resource.entity], *WRITE, 404, 406, 412),  # type: ignore[name-defined]
         description=f"{conditional_by} makes it conditional." if version else None,
         operation_class=d.documented(changed(resource)),
     )
@@ -108,7 +109,7 @@ def changing(resource: Resource, base: str, item: str, key: str) -> list[HTTPRou
         base,
         tags=[resource.path],
         summary=f"Change one {resource.name}, PostgREST form: ?id=eq.N",
-        responses=responses(200, list[resource.entity], *WRITE, 404, 412),  # type: ignore[name-defined]
+        responses=responses(200, list[resource.entity], *WRITE, 404, 406, 412),  # type: ignore[name-defined]
         operation_class=d.documented(by_id(changed(resource))),
     )
     async def patch_by_filter(request: Request[Any, Any, Any], data: JSONBody[body]) -> ASGIResponse:  # type: ignore[valid-type]

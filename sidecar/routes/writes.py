@@ -14,7 +14,7 @@ from wireup.integration.asgi import get_request_container
 from sidecar import documented as d
 from sidecar.auth import actor
 from sidecar.errors import ApiError
-from sidecar.http import conditional, written
+from sidecar.http import answerable, conditional, written
 from sidecar.openapi import ERRORS, WRITE, ErrorBody, responses
 from toolkit.errors import DeleteRefused
 from toolkit.resources import Resource
@@ -37,6 +37,7 @@ def creating(resource: Resource, base: str) -> HTTPRouteHandler:
             list[resource.entity],  # type: ignore[name-defined]
             *WRITE,
             404,
+            406,
             description="Created (the rows with Prefer: return=representation)",
         ),
         operation_class=d.documented(
@@ -50,6 +51,7 @@ def creating(resource: Resource, base: str) -> HTTPRouteHandler:
         """`Prefer: return=representation` returns the rows; otherwise 201 with Location."""
         many = isinstance(data, list)
         items: list[Any] = data if isinstance(data, list) else [data]
+        answerable(request, len(items))
         created = await (await rows_of(resource)).create_many(items, actor=actor(request), many=many)
         location = f"{base}/{created[0].id}" if created else None  # type: ignore[attr-defined]
         return written(request, created, location, many)

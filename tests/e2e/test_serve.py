@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import tempfile
@@ -85,3 +86,28 @@ async def test_serve_answers_over_real_http_and_logs_the_key_name_never_its_secr
     assert "POST /v1/accounts 201" in log and "key=e2e" in log
     assert f"GET /v1/accounts/{account_id} 200" in log  # answered by the shortcut, logged the same way
     assert secret not in log and "country=eq.NL" not in log
+
+
+async def test_a_query_sent_with_raw_brackets_cannot_point_the_next_link_elsewhere(server, container):
+    """Clients other than browsers may send `<`, `>` and `"` unencoded: the Link header's target is a URI
+    reference ending at the first `>`, so the page's own query must not end it early (RFC 8288)."""
+    secret = await make_key(container, "e2e", "write")
+    async with httpx.AsyncClient(base_url=server.base, headers={"Authorization": f"Bearer {secret}"}) as http:
+        made = [{"email": f"l{n}@example.com", "full_name": "L", "country": "NL"} for n in range(3)]
+        assert (await http.post("/v1/accounts", json=made)).status_code == 201
+    host, port = server.base.removeprefix("http://").split(":")
+    hostile = 'full_name=neq.a>;%20rel="preload",<//evil.example/x.js&select=id&limit=1'
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(
+            f"GET /v1/accounts?{hostile} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {secret}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    head = answer.decode("latin-1").partition("\r\n\r\n")[0]
+    assert head.startswith("HTTP/1.1 200"), head
+    link = next(line for line in head.split("\r\n") if line.lower().startswith("link:"))
+    target, _, after = link.split("<", 1)[1].partition(">")
+    assert target.startswith("/v1/accounts?") and after == '; rel="next"', link
+    assert not set('<>" ') & set(target) and "evil.example" in target, link  # still the client's filter

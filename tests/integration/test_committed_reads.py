@@ -88,3 +88,13 @@ async def test_a_request_cancelled_while_waiting_for_a_connection_leaves_none_be
             assert again is held and pool.size == 1
     finally:
         await pool.close()
+
+
+async def test_a_statement_past_a_database_limit_is_its_own_error_not_an_outage(container, database_url):
+    """PostgreSQL's program limits (too many columns, a statement too complex) are operational errors to
+    psycopg, as a lost connection is: they are the statement's own, not "unreachable"."""
+    reads = await container.get(Reads)
+    too_wide = "select " + ", ".join(["1"] * 1700)
+    with pytest.raises(psycopg.errors.TooManyColumns):
+        await reads.database.read(too_wide, {})
+    assert (await reads.database.read("select 1", {})) == [(1,)]

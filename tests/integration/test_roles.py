@@ -3,6 +3,7 @@ role and trying what it must not do."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import psycopg
@@ -133,6 +134,19 @@ def test_serve_refuses_to_connect_as_a_superuser_or_owner(database_url, monkeypa
     assert main(["--database-url", owner, "serve", "--port", "0"]) == 2
     error = capsys.readouterr().err
     assert "superuser or as the schema's owner" in error and "queaccount db roles" in error
+
+
+@pytest.mark.parametrize("which", ["write_database_url", "read_database_url"])
+def test_the_sidecar_app_any_asgi_server_builds_refuses_a_superuser_or_owner_too(
+    settings, database_url, which
+):
+    """`sidecar.create_app()` is what `uvicorn --factory` or another ASGI server runs, without `serve`."""
+    from sidecar import create_app
+    from toolkit.errors import NotPermitted
+
+    given = database_url if which == "write_database_url" else (database_url,)
+    with pytest.raises(NotPermitted, match="superuser or as the schema's owner"):
+        create_app(dataclasses.replace(settings, **{which: given}))
 
 
 def test_db_roles_sets_the_roles_up_again_and_says_so(database_url, capsys):

@@ -52,6 +52,8 @@ BAD_BODIES = [
         "application/json",
         422,
     ),
+    (b'{"email": "x@example.com", "full_name": "X\xff", "country": "DE"}', "application/json", 400),
+    (b'{"email": "x@example.com", "full_name": "\xc3", "country": "DE"}', "application/json", 400),
 ]
 
 
@@ -262,6 +264,33 @@ async def test_a_write_that_is_not_json_is_a_415_and_nothing_is_written(
         assert response.status_code == 415, (response.request.url, response.text)
         assert set(response.json()) == {"code", "message", "details", "hint"}
         assert "application/json" in response.json()["message"]
+    assert counts(database_url) == before
+
+
+async def test_a_body_that_is_not_utf8_is_a_400_that_says_so(client, write_key, database_url, account):
+    before = counts(database_url)
+    post = (
+        b'{"account_id": %d, "kind": "deposit", "amount": "1.00", "description": "caf\xe9"}' % account["id"]
+    )
+    response = await client.post(
+        "/v1/transactions", content=post, headers=write_key | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert "UTF-8" in response.json()["message"]
+    assert counts(database_url) == before
+
+
+async def test_an_empty_body_is_a_400_that_says_so(client, write_key, database_url, account):
+    before = counts(database_url)
+    headers = write_key | {"Content-Type": "application/json"}
+    answers = [
+        await client.post("/v1/accounts", content=b"", headers=headers),
+        await client.post("/v1/transactions", content=b"", headers=headers),
+        await client.patch(f"/v1/accounts/{account['id']}", content=b"", headers=headers),
+    ]
+    for response in answers:
+        assert response.status_code == 400, (response.request.url, response.text)
+        assert "empty" in response.json()["message"], response.text
     assert counts(database_url) == before
 
 

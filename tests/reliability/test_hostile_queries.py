@@ -196,6 +196,22 @@ HOSTILE_READS = [
     ("/v1/metrics/signups", "tz=localtime"),
     ("/v1/metrics/transactions", "account_id=eq.\u0661"),
     ("/v1/metrics/signups", "created_at=gt.abc"),
+    # more columns than a statement may have, and numbers past an integer column's range
+    pytest.param("/v1/accounts", "select=" + ",".join(["id"] * 1700), id="select-1700-columns"),
+    pytest.param(
+        "/v1/accounts", "select=" + ",".join(f"a{n}:id" for n in range(1700)), id="select-1700-aliases"
+    ),
+    pytest.param("/v1/audit", "select=" + ",".join(["count()"] * 1700), id="select-1700-counts"),
+    pytest.param("/v1/metrics/accounts", "group_by=" + ",".join(["plan"] * 1700), id="group-by-1700"),
+    ("/v1/metrics/accounts", "group_by=plan,status,plan"),
+    ("/v1/accounts", "version=gt.2147483648"),
+    ("/v1/accounts", "version=in.(1,-2147483649)"),
+    ("/v1/metrics/accounts", "version=lt.99999999999"),
+    # a like pattern ending in the escape character, which PostgreSQL refuses row by row
+    ("/v1/accounts", "full_name=like.*\\"),
+    ("/v1/accounts", "email=ilike.a\\"),
+    ("/v1/transactions", "description=like.\\\\\\"),
+    ("/v1/metrics/accounts", "full_name=ilike.*\\"),
 ]
 
 
@@ -214,3 +230,32 @@ def test_a_range_header_with_strange_digits_is_a_400(http, value):
     client, headers = http
     response = client.get("/v1/accounts", headers=headers | {"Range": value.encode()})  # type: ignore[dict-item]
     assert response.status_code == 400, response.text
+
+
+STRANGE_IDS = [
+    "9223372036854775808",  # one past the largest bigint
+    "-9223372036854775809",
+    "99999999999999999999999",
+    "\u0661",  # Arabic-Indic one, which Python's int() reads as 1
+    "1_0",  # which int() reads as 10
+]
+
+
+@pytest.mark.parametrize("row_id", STRANGE_IDS)
+@pytest.mark.parametrize("path", ["/v1/accounts/{}", "/v1/transactions/{}", "/v1/audit/{}"])
+def test_a_row_id_in_the_path_that_is_not_a_bigint_in_ascii_digits_is_a_400_naming_it(http, path, row_id):
+    client, headers = http
+    response = client.get(path.format(row_id), headers=headers)
+    assert response.status_code == 400, response.text
+    assert "_id" in response.json()["message"] and row_id in response.json()["message"], response.text
+
+
+@pytest.mark.parametrize("row_id", STRANGE_IDS[::3])
+def test_a_write_to_a_row_id_that_is_not_one_is_a_400(client, settings, database_url, row_id):
+    headers = {"Authorization": f"Bearer {read_key(settings, 'write')}"}
+    answers = [
+        client.patch(f"/v1/accounts/{row_id}", json={"plan": "pro"}, headers=headers),
+        client.post(f"/v1/accounts/{row_id}/close", headers=headers),
+        client.delete(f"/v1/accounts/{row_id}", headers=headers),
+    ]
+    assert [a.status_code for a in answers] == [400] * 3, [a.text for a in answers]

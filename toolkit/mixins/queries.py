@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from toolkit import entities as e
@@ -34,7 +34,8 @@ class AccountQueries(SeriesQueries[AccountModel, e.Account, e.AccountUpdate]):
         """Count and total balance of the matching accounts per combination of the `group_by` columns,
         in the order of those columns (`limit` and `offset` page through the groups)."""
         groups = [self.column(name) for name in group_by]
-        total = func.coalesce(func.sum(self.table.c.balance), 0).label("total_balance")
+        no_money = cast(0, self.table.c.balance.type)  # "0.00", as any other total, not "0"
+        total = func.coalesce(func.sum(self.table.c.balance), no_money).label("total_balance")
         query = select(*groups, func.count().label("count"), total).where(*where)
         query = query.group_by(*groups).order_by(*groups).limit(limit).offset(offset)
         return [dict(row._mapping) for row in await self.session.execute(query)]

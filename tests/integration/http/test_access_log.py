@@ -68,3 +68,12 @@ def test_the_served_log_lines_are_uvicorns_own(colours: bool) -> None:
         ours.format(records[0])
         == ("\x1b[32mINFO\x1b[0m" if colours else "INFO") + ":     GET /v1/x 200 1.3ms key=r"
     )
+
+
+async def test_a_path_cannot_forge_a_line_or_colour_the_log(client, read_key, access_lines):
+    forged = "/v1/x%0d%0aINFO:%20%20%20%20%20GET%20/v1/accounts%20200%201.0ms%20key=admin%1b%5b2J%e2%80%a8"
+    assert (await client.get(forged, headers=read_key)).status_code == 404
+    logged = [line for line in lines(access_lines) if line.startswith("GET /v1/x")]
+    assert len(logged) == 1, lines(access_lines)
+    assert logged[0].isprintable() and logged[0].endswith("key=-"), logged
+    assert "%0D%0AINFO" in logged[0] and "%1B" in logged[0], logged

@@ -108,3 +108,12 @@ async def test_a_key_past_its_expiry_is_refused_saying_it_expired_not_that_it_is
     assert response.status_code == 401
     assert response.json()["message"] == "the API key 'yesterday' expired at 2026-11-30 09:00:00 UTC"
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_read_key_may_ask_which_methods_a_route_takes(client, read_key):
+    """OPTIONS (not a browser's preflight, which needs no key) reads nothing and writes nothing."""
+    for path in ("/v1/accounts", "/v1/accounts/1", "/v1/metrics/signups"):
+        response = await client.options(path, headers=read_key)
+        assert response.status_code == 204, (path, response.text)
+        assert "GET" in response.headers["allow"]
+    assert (await client.options("/v1/accounts")).status_code == 401

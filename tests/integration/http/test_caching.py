@@ -96,3 +96,29 @@ async def test_every_metric_revalidates_to_304_and_changes_after_a_posting(
     plans = {row["plan"]: row["total_balance"] for row in fresh[METRICS[0]]}
     assert plans["free"] == "12.00"  # bob (free) got the deposit
     assert sum(row["count"] for row in fresh[METRICS[2]]) == sum(r["count"] for r in tags[METRICS[2]][1]) + 1
+
+
+REFUSED = [
+    ("/v1/accounts?shoe_size=eq.42", {}),
+    ("/v1/accounts?limit=many", {}),
+    ("/v1/accounts?order=id", {"Accept": "application/xml"}),
+    ("/v1/metrics/accounts?group_by=shoe_size", {}),
+    ("/v1/metrics/signups?bucket=year", {}),
+    ("/v1/metrics/transactions?bucket=day", {"Accept": "application/xml"}),
+]
+
+
+async def test_if_none_match_star_is_a_304_for_what_exists_and_never_hides_a_refusal(
+    client, read_key, accounts
+):
+    """RFC 9110 13.2.1: preconditions are ignored when the answer without them would not be a 2xx."""
+    star = read_key | {"If-None-Match": "*"}
+    for url in ("/v1/accounts?order=id", f"/v1/accounts/{accounts[0]['id']}", "/v1/metrics/signups"):
+        for _ in range(2):  # the second is the row shortcut's, its key now cached
+            response = await client.get(url, headers=star)
+            assert response.status_code == 304, (url, response.status_code)
+    for url, headers in REFUSED:
+        for _ in range(2):
+            response = await client.get(url, headers=star | headers)
+            assert response.status_code in (400, 406), (url, headers, response.status_code)
+            assert response.json()["message"]

@@ -64,3 +64,11 @@ async def test_text_cells_that_start_a_formula_are_quoted_and_negative_amounts_s
         headers=write_key | CSV | {"Prefer": "return=representation"},
     )
     assert table(written.text)[0]["full_name"] == "'@written"
+
+
+async def test_a_header_cell_named_by_an_alias_that_starts_a_formula_is_quoted_too(
+    client: Any, read_key: dict[str, str], accounts: Any
+) -> None:
+    asked = "select==1%2B2:email,%40SUM(A1):id,plain:plan&limit=1"
+    header = (await client.get(f"/v1/accounts?{asked}", headers=read_key | CSV)).text.splitlines()[0]
+    assert next(csv.reader([header])) == ["'=1+2", "'@SUM(A1)", "plain"]

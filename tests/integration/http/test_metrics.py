@@ -27,6 +27,11 @@ async def test_account_metrics_count_and_total_per_group_with_filters(client, re
     assert "nothing was written" not in bad.json()["message"]
 
 
+async def test_a_total_over_no_accounts_is_money_too(client, read_key, accounts):
+    none = await client.get("/v1/metrics/accounts?country=eq.JP", headers=read_key)
+    assert none.json() == [{"count": 0, "total_balance": "0.00"}]
+
+
 async def test_signups_per_day_show_empty_days_as_zero(client, read_key, accounts, database_url):
     backdate_signups(
         database_url,

@@ -47,3 +47,10 @@ async def test_pages_for_people_say_once_that_they_are_utf8_html(client):
         response = await client.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"] == "text/html; charset=utf-8", path
+
+
+async def test_the_dashboard_is_html_with_one_charset_and_no_other_host(client):
+    page = await client.get("/dashboard")
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "http://" not in page.text and "https://" not in page.text

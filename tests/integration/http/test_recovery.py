@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 
 from litestar.testing import AsyncTestClient
@@ -10,6 +11,7 @@ from litestar.testing import AsyncTestClient
 from sidecar import create_app
 from tests.integration.http.conftest import make_key
 from toolkit.cluster import free_port
+from toolkit.db import endpoints
 
 
 class Proxy:
@@ -88,3 +90,20 @@ async def test_the_sidecar_answers_503_while_the_database_is_down_and_recovers_b
         statuses = [(await client.get("/v1/accounts", headers=headers)).status_code for _ in range(3)]
         assert statuses[-1] == 200
     proxy.stop()
+
+
+async def test_a_read_pool_that_cannot_connect_is_a_503_that_names_no_server_role_or_driver_text(
+    settings, database_url, container
+):
+    """The read pool alone is out of reach (its database is gone), while keys are still looked up: the
+    answer says the database is unavailable, and the server's log says which one and why."""
+    gone = endpoints(settings).read.set(database="qa_no_such_database")
+    headers = {"Authorization": f"Bearer {await make_key(container, 'ops', 'read')}"}
+    app = create_app(dataclasses.replace(settings, read_database_url=(gone,)))
+    async with AsyncTestClient(app=app) as client:
+        for _ in range(2):  # the second request finds its key in the cache (the row shortcut's path)
+            down = await client.get("/v1/accounts/1", headers=headers)
+            assert down.status_code == 503 and down.headers["retry-after"], down.text
+            said = down.json()["message"]
+            assert "queaccount_reader" not in said and "qa_no_such_database" not in said, said
+            assert "unavailable" in said

@@ -143,3 +143,55 @@ async def test_the_audit_of_a_bulk_load_is_found_by_id_range_over_http(client, r
         ids[2],
     )
     assert load["changes"] == {"rows": 3, "columns": ["email", "full_name", "country"]}
+
+
+def counts(database_url) -> tuple[int, int, int, int]:
+    """Accounts, postings, audit rows and the sum of the versions: a refused write changes none of them."""
+    with psycopg.connect(libpq(database_url)) as conn:
+        return conn.execute(
+            "select (select count(*) from accounts), (select count(*) from transactions),"
+            " (select count(*) from audit_log), (select coalesce(sum(version), 0) from accounts)"
+        ).fetchone()
+
+
+async def test_a_write_whose_answer_the_client_cannot_take_is_a_406_and_writes_nothing(
+    client, write_key, accounts, database_url
+):
+    ada = accounts[0]["id"]
+    back = write_key | {"Prefer": "return=representation"}
+    xml = back | {"Accept": "application/xml"}
+    one_object = back | {"Accept": "application/vnd.pgrst.object+json"}
+    posting = {"account_id": ada, "kind": "deposit", "amount": "5.00"}
+    before = counts(database_url)
+    refused = [
+        await client.post("/v1/transactions", json=posting, headers=xml),
+        await client.post("/v1/transactions", json=[posting, posting], headers=one_object),
+        await client.post("/v1/accounts", json=[], headers=one_object),
+        await client.patch(f"/v1/accounts/{ada}", json={"plan": "business"}, headers=xml),
+        await client.patch(f"/v1/accounts?id=eq.{ada}", json={"plan": "business"}, headers=xml),
+    ]
+    assert [r.status_code for r in refused] == [406] * 5, [r.text for r in refused]
+    assert all(r.json()["message"] for r in refused)
+    assert counts(database_url) == before
+    one = await client.post("/v1/transactions", json=[posting], headers=one_object)
+    assert one.status_code == 201 and one.json()["amount"] == "5.00"
+
+
+async def test_a_value_of_the_wrong_type_in_an_array_is_a_400_naming_row_and_field(
+    client, write_key, accounts, database_url
+):
+    ok = {"account_id": accounts[0]["id"], "kind": "deposit", "amount": "1.00"}
+    cases = [
+        ("/v1/transactions", [ok, ok | {"account_id": "one"}], "row 1", "account_id"),
+        ("/v1/transactions", [ok, ok, ok | {"kind": "gift"}], "row 2", "kind"),
+        ("/v1/transactions", [ok, {"kind": "deposit", "amount": "1.00"}], "row 1", "account_id"),
+        ("/v1/accounts", [{"email": 5, "full_name": "Q", "country": "DE"}], "row 0", "email"),
+        ("/v1/transactions", ok | {"kind": "gift"}, "", "kind"),
+    ]
+    before = counts(database_url)
+    for path, body, row, field in cases:
+        response = await client.post(path, json=body, headers=write_key)
+        assert response.status_code == 400, response.text
+        said = response.json()["message"] + (response.json()["details"] or "")
+        assert row in said and field in said, (body, said)
+    assert counts(database_url) == before
