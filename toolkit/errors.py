@@ -57,6 +57,11 @@ class ReopenRefused(AccountClosed):
         super().__init__(account_id, doing="reopen")
 
 
+def currency_fixed(account: Any) -> str:
+    """Why a funded account's currency stays (a balance is an amount in its account's currency)."""
+    return f"account {account} holds money: its currency cannot change until its balance is 0"
+
+
 class ApiKeyExpired(QueAccountError):
     """An API key was presented after its expiry: it is refused like a revoked one, with this message."""
 

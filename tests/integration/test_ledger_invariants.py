@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.conftest import admin_rows, libpq
-from toolkit.errors import AccountClosed, NotPermitted, Overdraft, ReopenRefused
+from toolkit.errors import AccountClosed, NotPermitted, Overdraft, ReopenRefused, ValidationFailed
 from toolkit.roles import WRITER, role_url
 
 
@@ -105,6 +105,32 @@ def test_a_closed_account_cannot_be_reopened_on_any_path(seeded, database_url):
     with writer(database_url) as conn, pytest.raises(psycopg.errors.CheckViolation):
         conn.execute("update accounts set status = 'suspended' where id = 2")
     assert seeded.accounts.get(2).status == "closed"
+
+
+def test_a_funded_accounts_currency_cannot_change_on_any_path(seeded, database_url):
+    # Account 1 holds 100.25 EUR: as USD it would silently hold 100.25 dollars.
+    before = counts(database_url)
+    with pytest.raises(ValidationFailed, match="field 'currency': account 1 holds money"):
+        seeded.sql("update accounts set currency = 'USD' where id = 1", write=True)
+    with writer(database_url) as conn, pytest.raises(psycopg.errors.CheckViolation, match="account 1 holds"):
+        conn.execute("update accounts set currency = 'USD' where id in (1, 2)")
+    with pytest.raises(ValidationFailed, match="field 'currency': account 1 holds money") as caught:
+        seeded.accounts.update(1, version=seeded.accounts.get(1).version, currency="USD")
+    assert "row" not in str(caught.value)
+    frame = seeded.accounts.frame(order_by="id")
+    frame.loc[[0, 2], "currency"] = "GBP"
+    frame.loc[1, "full_name"] = "Bo Renamed"
+    with pytest.raises(ValidationFailed) as caught:
+        seeded.accounts.diff(frame).apply()
+    said = str(caught.value)
+    assert "row 0, field 'currency': account 1 holds money" in said
+    assert "row 2, field 'currency': account 3 holds money" in said and "row 1" not in said
+    assert admin_rows(database_url, "select distinct currency from accounts") == [("EUR",)]
+    assert seeded.accounts.get(2).full_name == "Bo" and counts(database_url) == before
+    # At a balance of 0 the currency may still change (a new account's typo), on every path.
+    fresh = seeded.accounts.create(email="fresh@example.com", full_name="F", country="US")
+    seeded.sql("update accounts set currency = 'USD' where id = :id", write=True, id=fresh.id)
+    assert seeded.accounts.get(fresh.id).currency == "USD"
 
 
 @pytest.mark.parametrize(

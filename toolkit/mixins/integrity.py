@@ -18,6 +18,7 @@ from toolkit.errors import (
     Overdraft,
     ReopenRefused,
     ValidationFailed,
+    currency_fixed,
     driver_reason,
 )
 
@@ -75,6 +76,10 @@ def translate(error: Exception, context: dict[str, Any] | None = None) -> Except
         return AccountClosed(account_of(error, context))
     if name == "ck_accounts_never_reopened":
         return ReopenRefused(account_of(error, context))
+    if name == "ck_accounts_currency_fixed_while_funded":
+        return ValidationFailed(
+            Issue(context.get("row"), "currency", currency_fixed(account_of(error, context)))
+        )
     if name and name in CHECK_FIELDS:
         field, reason = CHECK_FIELDS[name]
         return ValidationFailed(Issue(context.get("row"), field, reason))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from toolkit.db import UnitOfWork
 from toolkit.entities import Account, AccountCreate, AccountUpdate
-from toolkit.errors import AccountClosed, DeleteRefused, ReopenRefused
+from toolkit.errors import AccountClosed, DeleteRefused, ReopenRefused, currency_fixed
 from toolkit.frames.plan import Plan
 from toolkit.frames.validate import Issues
 from toolkit.mixins.queries import record_audit
@@ -84,9 +84,14 @@ class AccountService:
         raise DeleteRefused(f"accounts are never deleted; close account {id} instead (close())")
 
     def frame_rules(self, plan: Plan, current: pd.DataFrame, issues: Issues) -> None:
-        """A frame may not change a closed account, nor reopen one."""
+        """A frame may not change a closed account, nor reopen one, nor the currency of one holding money."""
         changed = plan.changes
         if len(changed):
+            if "ch_currency" in changed:
+                funded = current.loc[changed["id"].to_numpy(), "balance"].to_numpy() != 0
+                moved = changed["ch_currency"].to_numpy(dtype=bool) & funded
+                for label, id_ in changed.loc[moved, "id"].items():
+                    issues.add([label], "currency", currency_fixed(int(id_)))
             closed = current.loc[changed["id"].to_numpy(), "status"].to_numpy() == "closed"
             reopen = closed & False
             if "ch_status" in changed:

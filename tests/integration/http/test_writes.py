@@ -80,6 +80,22 @@ async def test_read_only_fields_and_reopening_are_refused(client, write_key, acc
     assert reopen.status_code == 409 and "reopen" in reopen.json()["message"]
 
 
+async def test_a_funded_accounts_currency_change_is_a_422_naming_the_field(
+    client, write_key, read_key, accounts
+):
+    ada = accounts[0]
+    await client.post(
+        "/v1/transactions",
+        json={"account_id": ada["id"], "kind": "deposit", "amount": "10.00"},
+        headers=write_key,
+    )
+    moved = await client.patch(f"/v1/accounts/{ada['id']}", json={"currency": "USD"}, headers=write_key)
+    assert moved.status_code == 422, moved.text
+    assert "currency" in moved.text and f"account {ada['id']} holds money" in moved.text
+    still = await client.get(f"/v1/accounts/{ada['id']}", headers=read_key)
+    assert still.json()["currency"] == ada["currency"] and still.json()["balance"] == "10.00"
+
+
 async def test_delete_is_refused_and_points_to_close(client, write_key, read_key, accounts):
     response = await client.delete(f"/v1/accounts/{accounts[0]['id']}", headers=write_key)
     assert response.status_code == 405 and "close" in response.json()["hint"]
