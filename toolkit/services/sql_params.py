@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from toolkit.errors import Issue, ValidationFailed
+from toolkit.frames.text import UNSTORABLE, storable
 
 TOKEN = re.compile(
     r"""
@@ -50,6 +51,19 @@ def bind(statement: str, params: dict[str, Any]) -> str:
         Issue(None, p, f"qa.sql() binds values by name: write :name in the statement and pass name=... ({p})")
         for p in dict.fromkeys(positional)
     ]
+    issues += [Issue(None, n, UNSTORABLE) for n, v in params.items() if not sendable_text(v)]
+    if not storable(statement):
+        issues.append(Issue(None, "statement", UNSTORABLE))
     if issues:
         raise ValidationFailed(issues)
     return sql
+
+
+def sendable_text(value: Any) -> bool:
+    """Whether the text in `value` (or in the list it is) can reach the database: the driver would raise
+    its own error for a NUL or an unpaired surrogate."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list | tuple):
+        return all(sendable_text(v) for v in value)
+    return True
