@@ -92,6 +92,10 @@ class ReadOnlyQuery(QueAccountError):
     """A write was attempted in a read-only query."""
 
 
+class Unreadable(QueAccountError):
+    """A stored value a frame cannot hold (a timestamp of `'infinity'`); the message names its column."""
+
+
 class MissingExtra(QueAccountError, ImportError):
     """An optional part of the toolkit was used without its extra installed; the message says how."""
 

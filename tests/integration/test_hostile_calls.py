@@ -7,10 +7,14 @@ from __future__ import annotations
 import queue
 import threading
 
+import pandas as pd
+import psycopg
 import pytest
+from sqlalchemy import func
 
-from tests.conftest import admin_rows
-from toolkit.errors import NotFound, Overdraft, ValidationFailed
+from tests.conftest import admin_rows, libpq
+from toolkit.errors import NotFound, Overdraft, Unreadable, ValidationFailed
+from toolkit.models import TransactionModel
 
 
 def audited(url):
@@ -89,3 +93,24 @@ def test_an_id_beyond_bigint_is_no_such_row(seeded):
         seeded.accounts.get(2**70)
     with pytest.raises(NotFound):
         seeded.accounts.update(2**70, plan="pro")
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow", "chunks"])
+def test_a_stored_infinite_time_is_named_by_column_and_the_other_rows_stay_readable(
+    seeded, database_url, kind
+):
+    # PostgreSQL takes 'infinity' for a timestamptz (here from a plain connection as the writer).
+    with psycopg.connect(libpq(database_url)) as conn:
+        conn.execute("set role queaccount_writer")
+        conn.execute(
+            "insert into transactions (account_id, kind, amount, occurred_at)"
+            " values (1, 'deposit', 1, 'infinity')"
+        )
+    read = {
+        "pandas": lambda *c: seeded.transactions.frame(*c),
+        "arrow": lambda *c: seeded.transactions.frame(*c, as_arrow=True),
+        "chunks": lambda *c: pd.concat(seeded.transactions.iter_frames(*c, chunk_rows=2)),
+    }[kind]
+    with pytest.raises(Unreadable, match="column 'occurred_at' holds 'infinity', which a frame cannot hold"):
+        read()
+    assert len(read(func.isfinite(TransactionModel.occurred_at))) == 5
