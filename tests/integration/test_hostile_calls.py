@@ -114,3 +114,13 @@ def test_a_stored_infinite_time_is_named_by_column_and_the_other_rows_stay_reada
     with pytest.raises(Unreadable, match="column 'occurred_at' holds 'infinity', which a frame cannot hold"):
         read()
     assert len(read(func.isfinite(TransactionModel.occurred_at))) == 5
+
+
+@pytest.mark.parametrize("write", [False, True], ids=["read", "write"])
+def test_a_like_pattern_with_percent_signs_runs_as_written(seeded, write):
+    found = seeded.sql(
+        "select count(*) as n from accounts where email like '%@example.com' and country = :c",
+        c="DE",
+        write=write,
+    )
+    assert found["n"].tolist() == [2]

@@ -30,6 +30,11 @@ TOKEN = re.compile(
 )
 
 
+def parameters(statement: str) -> list[str]:
+    """The `:name` parameters of `statement`, in order of first use (none inside strings or comments)."""
+    return list(dict.fromkeys(m["name"] for m in TOKEN.finditer(statement) if m["name"]))
+
+
 def bind(statement: str, params: dict[str, Any]) -> str:
     """`statement` with its `:name` parameters in the driver's form; every one given, none left over."""
     used: list[str] = []
@@ -41,7 +46,7 @@ def bind(statement: str, params: dict[str, Any]) -> str:
             return f"%({match['name']})s"
         if match["position"]:
             positional.append(match[0])
-        return "%%" if match[0] == "%" else match[0]
+        return match[0].replace("%", "%%")  # the driver reads every % as a placeholder, quoted or not
 
     sql = TOKEN.sub(replace, statement)
     names = set(used)
