@@ -133,3 +133,13 @@ def test_ids_moved_into_the_index_are_not_taken_for_new_rows(seeded, database_ur
     ):
         seeded.accounts.save(df.set_index("id"))
     assert written(database_url) == before
+
+
+def test_a_plan_applied_to_another_table_is_refused_not_a_syntax_error(seeded, database_url):
+    df = seeded.accounts.frame(id=1)
+    df["full_name"] = "Elsewhere"
+    plan = seeded.accounts.diff(df)
+    before = written(database_url)
+    with pytest.raises(ValidationFailed, match="this plan is one of account rows, from their diff"):
+        seeded.transactions.apply(plan)
+    assert written(database_url) == before
