@@ -56,12 +56,17 @@ def to_pandas(frame: Any) -> pd.DataFrame:
     Int64 when a cell is empty, decimals exact, text pandas' string dtype, enums and categoricals unordered
     categoricals, timestamps as they are, booleans nullable); a pandas one as it is. Anything else, or
     columns that are not one flat set of distinct names, is a ValidationFailed."""
+    kind = type(frame).__name__
+    if is_polars(frame) and kind != "DataFrame":
+        lazy = ": pass frame.collect()" if kind == "LazyFrame" else ""
+        raise ValidationFailed(
+            Issue(None, None, f"expected a pandas or polars DataFrame, got polars {kind}{lazy}")
+        )
     if is_polars(frame):
         data = frame.to_arrow()
         columns = {name: column(data.column(name)) for name in data.column_names}
         return pd.DataFrame(columns, copy=False)
     if not isinstance(frame, pd.DataFrame):
-        kind = type(frame).__name__
         raise ValidationFailed(Issue(None, None, f"expected a pandas or polars DataFrame, got {kind}"))
     if isinstance(frame.columns, pd.MultiIndex):
         reason = "the columns have several levels (a MultiIndex): name them as the table's columns"
