@@ -124,3 +124,14 @@ def test_a_like_pattern_with_percent_signs_runs_as_written(seeded, write):
         write=write,
     )
     assert found["n"].tolist() == [2]
+
+
+@pytest.mark.parametrize("write", [False, True], ids=["read", "write"])
+def test_a_copy_to_the_client_says_what_to_use_instead(seeded, database_url, write):
+    before = audited(database_url)
+    with pytest.raises(
+        ValidationFailed, match=r"qa.sql\(\) does not run COPY: read a table with qa.<table>.frame"
+    ):
+        seeded.sql("copy accounts to stdout", write=write)
+    assert audited(database_url) == before
+    assert len(seeded.sql("select 1 as one")) == 1  # and the next call works
