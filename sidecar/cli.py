@@ -175,7 +175,9 @@ It stays listed by `keys list` as revoked."""
 
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=whole(1, 65535), default=8000, help="port (default: 8000)")
+    parser.add_argument(
+        "--port", type=whole(0, 65535), default=8000, help="port (default: 8000; 0: any free port)"
+    )
     parser.add_argument("--workers", type=whole(1, 512), default=1, help="worker processes (default: 1)")
 
 

@@ -36,8 +36,8 @@ def test_a_url_that_is_no_postgresql_url_is_one_line_password_masked(url, said, 
 @pytest.mark.parametrize(
     ("option", "said"),
     [
-        (["--port", "99999"], "argument --port: 99999 is not from 1 to 65535"),
-        (["--port", "0"], "argument --port: 0 is not from 1 to 65535"),
+        (["--port", "99999"], "argument --port: 99999 is not from 0 to 65535"),
+        (["--port", "-1"], "argument --port: -1 is not from 0 to 65535"),
         (["--workers", "0"], "argument --workers: 0 is not from 1 to 512"),
         (["--port", "http"], "argument --port: 'http' is not a whole number"),
     ],
