@@ -146,10 +146,39 @@ def end_demo_key(settings: Settings, key: ApiKey) -> None:
     print("revoked the demo read key", file=sys.stderr)
 
 
+def whole(low: int, high: int) -> Any:
+    """An argparse type: a whole number from `low` to `high`, else argparse's one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{number} is not from {low} to {high}")
+        return number
+
+    return parse
+
+
+KEYS_HELP = """\
+The API keys HTTP clients send to the sidecar (`Authorization: Bearer <secret>`). A read key may read; a write
+key may also create and change rows, each change audited with the key's name as the actor. Only a hash of each
+secret is stored."""
+CREATE_HELP = """\
+Create an API key and print its secret once, on standard output (it cannot be shown again: only its hash is
+stored). Its name must not be that of another active key."""
+REVOKE_HELP = """\
+Revoke the active key with this name: the sidecar refuses it at once (every sidecar's key cache is emptied).
+It stays listed by `keys list` as revoked."""
+
+
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument(
+        "--port", type=whole(0, 65535), default=8000, help="port (default: 8000; 0: any free port)"
+    )
+    parser.add_argument("--workers", type=whole(1, 512), default=1, help="worker processes (default: 1)")
 
 
 def register(commands: Any) -> None:
@@ -178,10 +207,12 @@ def register(commands: Any) -> None:
     add_server_options(sub)
     sub.set_defaults(handler=demo)
 
-    keys = commands.add_parser("keys", help="API keys of the HTTP sidecar").add_subparsers(
-        dest="keys_command", metavar="ACTION", required=True
+    keys = commands.add_parser(
+        "keys", help="API keys of the HTTP sidecar", description=KEYS_HELP
+    ).add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    create = keys.add_parser(
+        "create", help="create a key and print its secret (once)", description=CREATE_HELP
     )
-    create = keys.add_parser("create", help="create a key and print its secret (once)")
     create.add_argument("--name", required=True, help="who uses it; it is the actor in the audit log")
     create.add_argument("--scope", choices=["read", "write"], default="read", help="read, or read and write")
     create.add_argument(
@@ -190,9 +221,8 @@ def register(commands: Any) -> None:
         help=f"refuse the key from then on: {EXPIRES_HELP}. Without it the key never expires",
     )
     create.set_defaults(handler=keys_create)
-    keys.add_parser(
-        "list", help="list keys in a table: id, name, scope, created, expires, state (never their secrets)"
-    ).set_defaults(handler=keys_list)
-    revoke = keys.add_parser("revoke", help="revoke the active key with this name")
-    revoke.add_argument("name")
+    listing = "list keys in a table: id, name, scope, created, expires, state (never their secrets)"
+    keys.add_parser("list", help=listing, description=listing).set_defaults(handler=keys_list)
+    revoke = keys.add_parser("revoke", help="revoke the active key with this name", description=REVOKE_HELP)
+    revoke.add_argument("name", help="the name the key was created with (--name)")
     revoke.set_defaults(handler=keys_revoke)

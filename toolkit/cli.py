@@ -127,7 +127,11 @@ def db_diagram(args: argparse.Namespace, settings: Settings) -> int:
     if args.readme is None:
         print(mermaid(), end="")
         return 0
-    changed = write_into(Path(args.readme))
+    try:
+        changed = write_into(Path(args.readme))
+    except OSError as error:
+        print(f"error: {args.readme}: {error.strerror}", file=sys.stderr)
+        return 2
     print(f"{args.readme}: diagram {'updated' if changed else 'already up to date'}")
     return 0
 
@@ -205,7 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     migration_log.setLevel(logging.INFO)
     if not args.verbose:  # keep "Running upgrade 0001 -> 0002", drop Alembic's start-up chatter
         migration_log.addFilter(lambda record: not record.getMessage().startswith(ALEMBIC_CHATTER))
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except ValueError as error:  # a URL that is not PostgreSQL's, or no URL at all (shown masked)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args, settings))
     except (DBAPIError, psycopg.Error) as error:

@@ -39,10 +39,11 @@ class StaleVersion(Conflict):
 
 
 class Overdraft(Conflict):
-    def __init__(self, account_id: int, balance: Any, amount: Any) -> None:
-        super().__init__(
-            f"posting {amount} to account {account_id} would take its balance {balance} below zero"
-        )
+    def __init__(self, account_id: Any, balance: Any = None, amount: Any = None) -> None:
+        # A statement of many postings (SQL, a frame) is refused by the database, which names the account.
+        what = "a posting" if amount is None else f"posting {amount}"
+        its = "its balance" if balance is None else f"its balance {balance}"
+        super().__init__(f"{what} to account {account_id} would take {its} below zero; nothing was written")
         self.account_id, self.balance, self.amount = account_id, balance, amount
 
 
@@ -94,6 +95,10 @@ class NotPermitted(QueAccountError):
 
 class ReadOnlyQuery(QueAccountError):
     """A write was attempted in a read-only query."""
+
+
+class Unreadable(QueAccountError):
+    """A stored value a frame cannot hold (a timestamp of `'infinity'`); the message names its column."""
 
 
 class MissingExtra(QueAccountError, ImportError):

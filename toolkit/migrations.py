@@ -23,11 +23,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from toolkit.errors import UnknownRevision
+from toolkit.errors import Issue, UnknownRevision, ValidationFailed
 from toolkit.settings import Settings, normalise_url
 
 # Alembic keeps the running migration's context in module globals, so two threads of one process must take
@@ -86,7 +87,7 @@ def upgrade(
     """
     cfg = config(url, settings)
     known_heads(cfg)
-    with ONE_AT_A_TIME:
+    with ONE_AT_A_TIME, target(rev):
         command.upgrade(cfg, rev)
     return current(url=cfg.attributes["url"])
 
@@ -98,9 +99,21 @@ def downgrade(rev: str, *, url: str | URL | None = None, settings: Settings | No
     """
     cfg = config(url, settings)
     known_heads(cfg)
-    with ONE_AT_A_TIME:
+    with ONE_AT_A_TIME, target(rev):
         command.downgrade(cfg, rev)
     return current(url=cfg.attributes["url"])
+
+
+@contextmanager
+def target(rev: str) -> Iterator[None]:
+    """A target Alembic cannot resolve (an unknown id, a step past either end, a range) as a
+    ValidationFailed naming it; Alembic resolves it before any migration runs, so nothing has changed."""
+    try:
+        yield
+    except CommandError as error:
+        known = ", ".join(r.revision for r in history())
+        reason = f"{error} (revisions: {known}; or head, base, +N, -N)"
+        raise ValidationFailed(Issue(None, "revision", reason)) from None
 
 
 def current(*, url: str | URL | None = None, settings: Settings | None = None) -> list[str]:

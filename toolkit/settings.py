@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 PREFIX = "QUEACCOUNT_"
 
@@ -18,7 +19,12 @@ def normalise_url(url: str | URL) -> URL:
     """Accept `postgresql://` and `postgresql+psycopg://` URLs alike; always drive them with psycopg 3."""
     if isinstance(url, str) and url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
-    parsed = make_url(url) if isinstance(url, str) else url
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:  # SQLAlchemy's message; the text itself may hold a password
+        raise ValueError(
+            "not a database URL: expected postgresql://user:password@host:port/database"
+        ) from None
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"not a PostgreSQL URL: {mask_url(parsed)}")
     return parsed.set(drivername="postgresql+psycopg")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 import toolkit
@@ -37,8 +38,31 @@ def test_qa_sql_is_read_only_unless_write(shell, seeded):
 
 
 def test_qa_sql_names_a_missing_variable(shell):
-    with pytest.raises(NameError, match=":nowhere"):
+    with pytest.raises(UsageError, match=":nowhere is not a variable"):
         shell.run_cell_magic("qa_sql", "", "select :nowhere")
+
+
+def test_qa_sql_binds_no_variable_for_a_colon_inside_a_string_or_comment(shell):
+    shell.user_ns["plan"] = "a notebook variable the statement does not use"
+    frame = shell.run_cell_magic(
+        "qa_sql", "", "select count(*) as n from accounts where email not like '% :plan%' -- :plan\n"
+    )
+    assert frame["n"].tolist() == [5]
+    del shell.user_ns["plan"]
+    frame = shell.run_cell_magic("qa_sql", "", "select ' :nowhere' as said")
+    assert frame["said"].tolist() == [" :nowhere"]
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [("bogus", "unknown action 'bogus'; use one of upgrade"), ("downgrade", "needs a revision, e.g. -1")],
+)
+def test_qa_migrate_with_a_bad_action_shows_one_line_not_a_traceback(shell, line, said, capsys):
+    capsys.readouterr()
+    shell.run_cell(f"%qa_migrate {line}")
+    printed = capsys.readouterr()
+    shown = (printed.out + printed.err).strip()
+    assert shown.startswith("UsageError: ") and said in shown and "Traceback" not in shown
 
 
 def test_qa_migrate_and_qa_schema(shell):

@@ -183,3 +183,17 @@ def test_without_polars_installed_as_polars_says_how_to_install_it(seeded, monke
     with pytest.raises(MissingExtra, match=r"pip install 'queaccount\[polars\]'"):
         seeded.accounts.frame(as_polars=True)
     assert len(seeded.accounts.frame()) == 5  # pandas reads need no polars
+
+
+@pytest.mark.parametrize(
+    ("thing", "said"),
+    [
+        (pl.DataFrame({"email": ["l@example.com"]}).lazy(), "got polars LazyFrame: pass frame.collect()"),
+        (pl.Series(["l@example.com"]), "got polars Series"),
+    ],
+    ids=["LazyFrame", "Series"],
+)
+def test_polars_objects_that_are_no_dataframe_are_named(qa, thing, said):
+    with pytest.raises(ValidationFailed, match=said):
+        qa.accounts.insert_frame(thing)
+    assert len(qa.accounts.frame()) == 0

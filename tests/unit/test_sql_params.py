@@ -35,3 +35,20 @@ def test_every_parameter_must_be_given_and_used_and_positional_ones_are_refused(
         ("c", "the statement has no :c"),
         ("$1", "qa.sql() binds values by name: write :name in the statement and pass name=... ($1)"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("statement", "params", "sent"),
+    [
+        ("select 1 from t where e like '%@example.com'", {}, "select 1 from t where e like '%%@example.com'"),
+        (
+            "select '100%' as \"a%b\" -- 5% off\n, :x",
+            {"x": 1},
+            "select '100%%' as \"a%%b\" -- 5%% off\n, %(x)s",
+        ),
+        ("select $$%s$$", {}, "select $$%%s$$"),
+    ],
+    ids=["LIKE pattern", "string, quoted name and comment", "dollar body"],
+)
+def test_a_percent_sign_in_a_string_or_comment_reaches_the_server_as_written(statement, params, sent):
+    assert bind(statement, params) == sent

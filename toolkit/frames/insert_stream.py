@@ -39,9 +39,9 @@ async def insert_checked(
     Checks that span chunks: repeated row labels up front; a unique key the table's own index holds is
     refused by the index, any other (a natural key only the toolkit declares) is checked whole at the end.
     """
-    if frame.index.has_duplicates or not len(frame):
-        raise Refused
     names = [n for n in spec.editable if n in frame.columns]
+    if frame.index.has_duplicates or not len(frame) or not names:
+        raise Refused
     unheld = [list(k) for k in spec.unique if k not in unique_keys(spec.table) and set(k) <= set(frame)]
     kept: list[pd.DataFrame] = []
 

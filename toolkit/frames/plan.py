@@ -197,7 +197,7 @@ def make_plan(
     for name in spec.read_only:
         if name in settled.columns and name != version:
             changed = ~same(settled[name], before[name])
-            issues.where(changed, name, spec.read_only_reason)
+            issues.where(changed, name, spec.read_only_reason(name))
 
     masks = {name: ~same(settled[name], before[name]) for name in spec.editable if name in settled.columns}
     any_change = pd.DataFrame(masks).any(axis=1) if masks else pd.Series(False, index=settled.index)

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from toolkit.errors import MissingExtra
+from toolkit.errors import Issue, MissingExtra, ValidationFailed
 from toolkit.frames.schema import categories
 
 INSTALL = "pip install 'queaccount[polars]'"
@@ -51,15 +51,30 @@ def from_arrow(data: pa.Table, columns: Sequence[Any]) -> Any:
     return frame.cast(enums) if enums else frame
 
 
-def to_pandas(frame: Any) -> Any:
-    """A polars DataFrame as pandas with `frame()`'s dtypes (anything else is returned as it is): integers
-    int64 (nullable Int64 when a cell is empty), decimals exact, text pandas' string dtype, enums and
-    categoricals unordered categoricals, timestamps as they are (UTC stays UTC), booleans nullable."""
-    if not is_polars(frame):
-        return frame
-    data = frame.to_arrow()
-    columns = {name: column(data.column(name)) for name in data.column_names}
-    return pd.DataFrame(columns, copy=False)
+def to_pandas(frame: Any) -> pd.DataFrame:
+    """A frame to write, as pandas: a polars DataFrame with `frame()`'s dtypes (integers int64, nullable
+    Int64 when a cell is empty, decimals exact, text pandas' string dtype, enums and categoricals unordered
+    categoricals, timestamps as they are, booleans nullable); a pandas one as it is. Anything else, or
+    columns that are not one flat set of distinct names, is a ValidationFailed."""
+    kind = type(frame).__name__
+    if is_polars(frame) and kind != "DataFrame":
+        lazy = ": pass frame.collect()" if kind == "LazyFrame" else ""
+        raise ValidationFailed(
+            Issue(None, None, f"expected a pandas or polars DataFrame, got polars {kind}{lazy}")
+        )
+    if is_polars(frame):
+        data = frame.to_arrow()
+        columns = {name: column(data.column(name)) for name in data.column_names}
+        return pd.DataFrame(columns, copy=False)
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationFailed(Issue(None, None, f"expected a pandas or polars DataFrame, got {kind}"))
+    if isinstance(frame.columns, pd.MultiIndex):
+        reason = "the columns have several levels (a MultiIndex): name them as the table's columns"
+        raise ValidationFailed(Issue(None, None, reason))
+    twice = frame.columns[frame.columns.duplicated()].unique()
+    if len(twice):
+        raise ValidationFailed([Issue(None, str(n), "is more than one column of the frame") for n in twice])
+    return frame
 
 
 def column(values: pa.ChunkedArray) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ from psycopg import sql
 from sqlalchemy import ARRAY, BigInteger, Select, Table, Text, any_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from toolkit.errors import Unreadable
 from toolkit.frames import polars
 from toolkit.frames.copy_out import Block, copy_blocks
 from toolkit.frames.schema import arrow_schema, categories, empty_frame, to_pandas
@@ -93,11 +95,28 @@ def parse_csv(data: bytes | bytearray | memoryview, schema: pa.Schema) -> pa.Tab
         column_types=schema, strings_can_be_null=True, quoted_strings_can_be_null=False
     )
     read = pacsv.ReadOptions(column_names=schema.names, block_size=1 << 24, use_threads=False)
-    return pacsv.read_csv(
-        pa.BufferReader(pa.py_buffer(data)),
-        read_options=read,
-        convert_options=options,
-        memory_pool=parse_pool(),
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=read,
+            convert_options=options,
+            memory_pool=parse_pool(),
+        )
+    except pa.ArrowInvalid as error:
+        raise unreadable(error, schema) from None
+
+
+def unreadable(error: pa.ArrowInvalid, schema: pa.Schema) -> Unreadable:
+    """Arrow's refusal of one value (`In CSV column #5: ... invalid value 'infinity'`), by column name."""
+    said = str(error)
+    number = re.search(r"CSV column #(\d+)", said)
+    value = said.rpartition("invalid value ")[2] or "a value"
+    if number is None or int(number.group(1)) >= len(schema):
+        return Unreadable(f"a stored value cannot be read into a frame: {said}")
+    field = schema.field(int(number.group(1)))
+    return Unreadable(
+        f"column {field.name!r} holds {value}, which a frame cannot hold as {field.type}; leave such rows"
+        f" out with a condition, for a timestamp: sqlalchemy.func.isfinite(<Model>.{field.name})"
     )
 
 

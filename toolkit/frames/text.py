@@ -32,7 +32,7 @@ def unstorable(values: pd.Series) -> pd.Series:
     try:
         text = as_arrow(values)
     except UnicodeEncodeError:  # rare: find the offending cells one by one
-        return values.map(lambda v: isinstance(v, str) and not _storable(v)).astype(bool)
+        return values.map(lambda v: isinstance(v, str) and not storable(v)).astype(bool)
     return _mask(pc.match_substring(text, "\x00"), values.index)
 
 
@@ -62,7 +62,8 @@ def _mask(found: Any, index: pd.Index) -> pd.Series:
     return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False), index=index, dtype=bool)
 
 
-def _storable(text: str) -> bool:
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can hold `text`: UTF-8 encodable (no unpaired surrogate) and without NUL."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from numbers import Number
 from typing import Any
 
 import pandas as pd
@@ -32,11 +33,16 @@ class FrameSpec:
     update_guard: str | None = None
     version: str | None = None
     unique: tuple[tuple[str, ...], ...] = ()
-    read_only_reason: str = "is read-only and was changed"
+    read_only_why: dict[str, str] = field(default_factory=dict)
 
     @property
     def known(self) -> tuple[str, ...]:
         return (self.key, *self.editable, *self.read_only)
+
+    def read_only_reason(self, name: str, *, new: bool = False) -> str:
+        """Why a value of read-only `name` is refused: changed on a row, or given for a new one."""
+        why = f" ({self.read_only_why[name]})" if name in self.read_only_why else ""
+        return f"is read-only: a new row cannot set it{why}" if new else f"is read-only and was changed{why}"
 
 
 def derived_spec(
@@ -114,10 +120,10 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         issues.where(present & typed.isna(), name, one_of(cats))
         return typed
     if pa.types.is_string(target):
-        if values.dtype == object and not all_text(values):
-            text = values.map(lambda v: isinstance(v, str))
-            issues.where(present & ~text, name, "expected text")
-            values = values.where(text)
+        if not all_text(values):  # numbers, booleans, times, bytes: not text, whatever the column's dtype
+            is_text = values.astype(object).map(lambda v: isinstance(v, str)).astype(bool)
+            issues.where(present & ~is_text, name, "expected text")
+            values = values.astype(object).where(is_text, None)
         bad = unstorable(values)
         issues.where(bad, name, UNSTORABLE)
         return values.where(~bad).astype(pd.StringDtype())
@@ -131,8 +137,10 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
     if pa.types.is_decimal(target):
         return decimal_column(values, target, name, issues)
     if pa.types.is_timestamp(target):
-        stamps = pd.to_datetime(values, utc=True, errors="coerce")
-        issues.where(present & stamps.isna(), name, "expected a timestamp")
+        # A number is not a time: pandas would read 1 as 1970-01-01 00:00:00.000000001.
+        number = values.astype(object).map(lambda v: isinstance(v, Number)).astype(bool)
+        stamps = pd.to_datetime(values.astype(object).where(~number, None), utc=True, errors="coerce")
+        issues.where(present & (number | stamps.isna()), name, "expected a timestamp")
         return stamps.astype(pandas_dtype(column))
     return values
 
@@ -147,10 +155,15 @@ def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserti
     unknown = [c for c in frame.columns if c not in spec.known]
     for name in unknown:
         issues.add([None], str(name), f"unknown column (known: {', '.join(spec.known)})")
+    if inserting and len(frame) and not any(n in frame.columns for n in spec.editable):
+        issues.add([None], None, f"no column a new row can be given (writable: {', '.join(spec.editable)})")
     if inserting:
         for name in spec.required:
             if name not in frame.columns:
                 issues.add([None], name, "required column is missing")
+    for level in frame.index.names:
+        if level in spec.known and level not in frame.columns:
+            issues.add([None], str(level), "is the frame's index, not a column: call reset_index() first")
     if frame.index.has_duplicates:
         issues.where(
             pd.Series(frame.index.duplicated(keep=False), index=frame.index), None, "duplicate row label"
@@ -162,6 +175,9 @@ def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserti
             if name in spec.normalise:
                 clean[name] = spec.normalise[name](clean[name])
     is_new = clean[spec.key].isna() if spec.key in clean.columns else pd.Series(True, index=frame.index)
+    for name in spec.read_only:
+        if name in frame.columns:  # dropped silently, a new account's balance would be 0 without a word
+            issues.where(is_new & frame[name].notna(), name, spec.read_only_reason(name, new=True))
     for name in spec.editable:
         if name not in clean.columns or spec.table.c[name].nullable:
             continue

@@ -68,7 +68,7 @@ def translate(error: Exception, context: dict[str, Any] | None = None) -> Except
         return Conflict(f"an active API key named {context.get('name', '?')!r} already exists")
     if name == "ck_accounts_balance_not_negative":
         return Overdraft(
-            context.get("account_id", 0), context.get("balance", "?"), context.get("amount", "?")
+            context.get("account_id", failing_row_id(error)), context.get("balance"), context.get("amount")
         )
     if name == "fk_transactions_account_id_accounts":
         return NotFound("account", context.get("account_id", "?"))
@@ -106,6 +106,13 @@ def by_kind(error: Exception, row: Any) -> Exception:
     if code == "23514":
         return ValidationFailed(Issue(row, column, f"breaks the rule {constraint_of(error)}"))
     return error
+
+
+def failing_row_id(error: Exception) -> Any:
+    """The id (first column) of the row a check refused: `Failing row contains (42, ...)`, else "?"."""
+    detail = getattr(getattr(driver_error(error), "diag", None), "message_detail", None) or ""
+    first = detail.partition("Failing row contains (")[2].partition(",")[0]
+    return int(first) if first.isdigit() else "?"
 
 
 def key_columns(detail: str) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from toolkit import entities as e
 from toolkit.frames.plan import Plan, Report
+from toolkit.frames.polars import to_pandas
 from toolkit.notebook.aio import AsyncAudit, AsyncTable, AsyncToolkit, AsyncTransactions, Key
 from toolkit.notebook.display import Listing, audit_entries
 from toolkit.notebook.metrics import Metrics
@@ -263,6 +264,7 @@ class Table:
 
             >>> qa.accounts.diff(pd.read_csv("finance.csv"), key="email").apply()
         """
+        frame = to_pandas(frame)
         plan = self.kit.run(lambda: self._aio.diff(frame, key=key, insert=insert))
         plan.applier = self.apply
         return plan
@@ -276,7 +278,7 @@ class Table:
     def save(self, frame: Any, *, key: Key | None = None, insert: bool = True) -> Report:
         """`diff(frame, key=..., insert=...).apply()`: write back an edited frame (pandas or polars); refused
         whole on any conflict or invalid row."""
-        label = self._aio.label
+        label, frame = self._aio.label, to_pandas(frame)
         with Stages(f"saving {len(frame):,} {label}", ["checking", "writing"], **self._bar(frame)) as stages:
             plan = self.diff(frame, key=key, insert=insert)
             stages.done("checking")
@@ -286,6 +288,7 @@ class Table:
 
     def insert_frame(self, frame: Any) -> Report:
         """Load new rows in bulk from a pandas or polars frame (no id column values); all or nothing."""
+        frame = to_pandas(frame)
         with Stages(f"inserting {len(frame):,} {self._aio.label}", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.insert_frame, frame)
 
@@ -305,6 +308,7 @@ class Transactions(Table):
     def post_frame(self, frame: Any) -> Report:
         """Post many transactions in frame order (pandas or polars), all or nothing (no balance may go below
         zero on the way)."""
+        frame = to_pandas(frame)
         with Stages(f"posting {len(frame):,} transactions", ["writing"], **self._bar(frame)):
             return self.kit.run(self._aio.post_frame, frame)
 

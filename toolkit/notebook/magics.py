@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from toolkit.errors import QueAccountError
+from toolkit.services.sql_params import parameters
 
-PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 MIGRATE_ACTIONS = ("upgrade", "downgrade", "current", "history", "check", "status")
 
 
@@ -27,9 +27,9 @@ class QueAccountMagics(Magics):
         args = parse_argstring(self.qa_sql, line)
         namespace = self.shell.user_ns if self.shell is not None else {}
         params = {}
-        for name in dict.fromkeys(PARAM.findall(cell)):
+        for name in parameters(cell):  # as PostgreSQL reads the text: ':x' in a string is no parameter
             if name not in namespace:
-                raise NameError(f"%%qa_sql: :{name} is not a variable in this notebook")
+                raise UsageError(f"%%qa_sql: :{name} is not a variable in this notebook")
             params[name] = namespace[name]
         frame = current().sql(cell, write=args.write, **params)
         if args.out:
@@ -44,7 +44,7 @@ class QueAccountMagics(Magics):
         words = line.split()
         action, rest = (words[0], words[1:]) if words else ("status", [])
         if action not in MIGRATE_ACTIONS:
-            raise ValueError(
+            raise UsageError(
                 f"%qa_migrate: unknown action {action!r}; use one of {', '.join(MIGRATE_ACTIONS)}"
             )
         migrations = current().migrations
@@ -52,7 +52,7 @@ class QueAccountMagics(Magics):
             return migrations.upgrade(*rest[:1])
         if action == "downgrade":
             if not rest:
-                raise ValueError("%qa_migrate downgrade needs a revision, e.g. -1 or base")
+                raise UsageError("%qa_migrate downgrade needs a revision, e.g. -1 or base")
             return migrations.downgrade(rest[0])
         if action == "check":
             return migrations.check()

@@ -56,5 +56,8 @@ ACCOUNTS = FrameSpec(
     update_guard="t.status <> 'closed'",
     version="version",
     unique=(("email",),),
-    read_only_reason="is read-only and was changed (balances move only by posting)",
+    read_only_why={
+        "balance": "balances move only by posting",
+        **{name: "the toolkit keeps it" for name in ("version", "created_at", "updated_at")},
+    },
 )

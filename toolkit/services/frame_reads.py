@@ -61,6 +61,11 @@ class FrameReads:
     async def iter_frames(
         self, *conditions: Any, chunk_rows: int = 100_000, as_polars: bool = False, **options: Any
     ) -> AsyncIterator[Any]:
+        if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+            # Chunks of no rows would never end.
+            raise ValidationFailed(
+                Issue(None, "chunk_rows", f"must be a whole number of at least 1, not {chunk_rows!r}")
+            )
         repo = self.repository
         query, convert = self.query(*conditions, **options), converter(as_polars)
         async for chunk in read.iter_frames(repo.session, repo.table, query, chunk_rows, convert):

@@ -202,6 +202,11 @@ class FrameWrites:
         self, plan: Plan, *, actor: str, skip_conflicts: bool = False, skip_invalid: bool = False
     ) -> Report:
         """Write a plan in ONE transaction, re-checking versions; refuse it whole on any problem."""
+        if plan.entity != self.resource.name:
+            reason = (
+                f"this plan is one of {plan.entity} rows, from their diff(): apply it there (plan.apply())"
+            )
+            raise ValidationFailed(Issue(None, None, reason))
         try:
             return await self._write(plan, actor, skip_conflicts, skip_invalid)
         except UniqueViolation as error:

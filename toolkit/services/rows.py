@@ -8,12 +8,14 @@ resource's rules (its Structs, its frame rules and the service's `check`) in one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from toolkit.db import UnitOfWork
 from toolkit.entities import Entity
+from toolkit.errors import Issue, NotFound, ValidationFailed
 from toolkit.frames.plan import Plan, Report
 from toolkit.mixins.crud import CRUDMixin
 from toolkit.repositories import AuditRepository
@@ -60,8 +62,17 @@ class Rows:
             raise refusal(self.resource, operation)
         return getattr(self.service, "create_many" if operation == "create" else operation, None)
 
+    def _id(self, id: Any) -> int:
+        """The row id as the database takes it: a whole number (an id beyond bigint names no row)."""
+        if isinstance(id, bool) or not isinstance(id, Integral):
+            raise ValidationFailed(Issue(None, "id", f"expected a whole number, not {id!r}"))
+        whole = int(id)
+        if not -(2**63) <= whole < 2**63:
+            raise NotFound(self.resource.name, whole)
+        return whole
+
     async def get(self, id: int) -> Entity:
-        entity: Entity = await self.repository.get(id)
+        entity: Entity = await self.repository.get(self._id(id))
         return entity
 
     async def create_many(self, items: Sequence[Data], *, actor: str, many: bool = True) -> list[Entity]:
@@ -77,22 +88,22 @@ class Rows:
         """Change fields of one row; with `version`, refused if someone changed it meanwhile."""
         own = self._own("update")
         if own is not None:
-            updated: Entity = await own(id, changes, actor=actor, version=version)
+            updated: Entity = await own(self._id(id), changes, actor=actor, version=version)
             return updated
         return await update_row(
-            self.resource, self.repository, self.uow, self.audit, id, changes, actor, version
+            self.resource, self.repository, self.uow, self.audit, self._id(id), changes, actor, version
         )
 
     async def delete(self, id: int, *, actor: str) -> Entity:
         own = self._own("delete")
         if own is not None:
-            deleted: Entity = await own(id, actor=actor)
+            deleted: Entity = await own(self._id(id), actor=actor)
             return deleted
-        return await delete_row(self.resource, self.repository, self.uow, self.audit, id, actor)
+        return await delete_row(self.resource, self.repository, self.uow, self.audit, self._id(id), actor)
 
     async def close(self, id: int, *, actor: str, version: int | None = None) -> Entity:
         self._own("close")
-        closed: Entity = await self.service.close(id, actor=actor, version=version)
+        closed: Entity = await self.service.close(self._id(id), actor=actor, version=version)
         return closed
 
     async def diff(

@@ -47,6 +47,11 @@ async def run_one(
     except psycopg.ProgrammingError as error:
         if error.sqlstate is not None:
             raise
+        if str(error).startswith("COPY cannot be used"):  # the role may COPY to us, but no frame comes back
+            reason = (
+                "qa.sql() does not run COPY: read a table with qa.<table>.frame() (a COPY itself) or a SELECT"
+            )
+            raise ValidationFailed(Issue(None, "statement", reason)) from None
         raise ValidationFailed(unsendable(conn, params) or [Issue(None, None, str(error))]) from None
     if conn.info.transaction_status != pq.TransactionStatus.INTRANS:
         raise ValidationFailed(

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from toolkit.errors import Issue, ValidationFailed
+from toolkit.frames.text import UNSTORABLE, storable
 
 TOKEN = re.compile(
     r"""
@@ -29,6 +30,11 @@ TOKEN = re.compile(
 )
 
 
+def parameters(statement: str) -> list[str]:
+    """The `:name` parameters of `statement`, in order of first use (none inside strings or comments)."""
+    return list(dict.fromkeys(m["name"] for m in TOKEN.finditer(statement) if m["name"]))
+
+
 def bind(statement: str, params: dict[str, Any]) -> str:
     """`statement` with its `:name` parameters in the driver's form; every one given, none left over."""
     used: list[str] = []
@@ -40,7 +46,7 @@ def bind(statement: str, params: dict[str, Any]) -> str:
             return f"%({match['name']})s"
         if match["position"]:
             positional.append(match[0])
-        return "%%" if match[0] == "%" else match[0]
+        return match[0].replace("%", "%%")  # the driver reads every % as a placeholder, quoted or not
 
     sql = TOKEN.sub(replace, statement)
     names = set(used)
@@ -50,6 +56,19 @@ def bind(statement: str, params: dict[str, Any]) -> str:
         Issue(None, p, f"qa.sql() binds values by name: write :name in the statement and pass name=... ({p})")
         for p in dict.fromkeys(positional)
     ]
+    issues += [Issue(None, n, UNSTORABLE) for n, v in params.items() if not sendable_text(v)]
+    if not storable(statement):
+        issues.append(Issue(None, "statement", UNSTORABLE))
     if issues:
         raise ValidationFailed(issues)
     return sql
+
+
+def sendable_text(value: Any) -> bool:
+    """Whether the text in `value` (or in the list it is) can reach the database: the driver would raise
+    its own error for a NUL or an unpaired surrogate."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, list | tuple):
+        return all(sendable_text(v) for v in value)
+    return True
