@@ -58,6 +58,10 @@ class ReopenRefused(AccountClosed):
         super().__init__(account_id, doing="reopen")
 
 
+# What Python's datetime, and so every reader here (entities, the HTTP API), can hold of a timestamp.
+READABLE_YEARS = "must fall within the years 1 to 9999 (UTC)"
+
+
 def currency_fixed(account: Any) -> str:
     """Why a funded account's currency stays (a balance is an amount in its account's currency)."""
     return f"account {account} holds money: its currency cannot change until its balance is 0"

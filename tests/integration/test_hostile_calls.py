@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import queue
 import threading
+import warnings
 
 import pandas as pd
 import psycopg
 import pytest
 from sqlalchemy import func
 
+import toolkit
 from tests.conftest import admin_rows, libpq
+from toolkit import migrations
 from toolkit.errors import NotFound, Overdraft, Unreadable, ValidationFailed
 from toolkit.models import TransactionModel
 
@@ -95,25 +98,44 @@ def test_an_id_beyond_bigint_is_no_such_row(seeded):
         seeded.accounts.update(2**70, plan="pro")
 
 
-@pytest.mark.parametrize("kind", ["pandas", "arrow", "chunks"])
-def test_a_stored_infinite_time_is_named_by_column_and_the_other_rows_stay_readable(
-    seeded, database_url, kind
-):
-    # PostgreSQL takes 'infinity' for a timestamptz (here from a plain connection as the writer).
-    with psycopg.connect(libpq(database_url)) as conn:
+@pytest.fixture(scope="module")
+def infinite_url(make_database):
+    """A ledger that took an 'infinity' before migration 0008 (PostgreSQL takes it for a timestamptz, here
+    from a plain connection as the writer), then migrated to head: 0008 says which row and leaves it."""
+    url = make_database("qa_infinite_time")
+    migrations.upgrade("0007", url=url)
+    with toolkit.connect(url, actor="test", progress=False) as qa, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "behind head by 1 migration": on purpose
+        account = qa.accounts.create(email="inf@example.com", full_name="Inf", country="DE")
+        for _ in range(5):
+            qa.transactions.post(account.id, "deposit", "1.00")
+    with psycopg.connect(libpq(url)) as conn:
         conn.execute("set role queaccount_writer")
         conn.execute(
             "insert into transactions (account_id, kind, amount, occurred_at)"
-            " values (1, 'deposit', 1, 'infinity')"
+            " values (%s, 'deposit', 1, 'infinity')",
+            (account.id,),
         )
-    read = {
-        "pandas": lambda *c: seeded.transactions.frame(*c),
-        "arrow": lambda *c: seeded.transactions.frame(*c, as_arrow=True),
-        "chunks": lambda *c: pd.concat(seeded.transactions.iter_frames(*c, chunk_rows=2)),
-    }[kind]
-    with pytest.raises(Unreadable, match="column 'occurred_at' holds 'infinity', which a frame cannot hold"):
-        read()
-    assert len(read(func.isfinite(TransactionModel.occurred_at))) == 5
+    with pytest.warns(
+        UserWarning, match=r"transactions.occurred_at of rows 6 lies outside the years 1 to 9999"
+    ):
+        migrations.upgrade(url=url)
+    return url
+
+
+@pytest.mark.parametrize("kind", ["pandas", "arrow", "chunks"])
+def test_a_stored_infinite_time_is_named_by_column_and_the_other_rows_stay_readable(infinite_url, kind):
+    with toolkit.connect(infinite_url, actor="test", progress=False) as qa:
+        read = {
+            "pandas": lambda *c: qa.transactions.frame(*c),
+            "arrow": lambda *c: qa.transactions.frame(*c, as_arrow=True),
+            "chunks": lambda *c: pd.concat(qa.transactions.iter_frames(*c, chunk_rows=2)),
+        }[kind]
+        with pytest.raises(
+            Unreadable, match="column 'occurred_at' holds 'infinity', which a frame cannot hold"
+        ):
+            read()
+        assert len(read(func.isfinite(TransactionModel.occurred_at))) == 5
 
 
 @pytest.mark.parametrize("write", [False, True], ids=["read", "write"])

@@ -4,8 +4,10 @@ connection as the writing role, and (for append-only) even as the schema's owner
 from __future__ import annotations
 
 import random
+import re
 from decimal import Decimal
 
+import pandas as pd
 import psycopg
 import pytest
 
@@ -131,6 +133,58 @@ def test_a_funded_accounts_currency_cannot_change_on_any_path(seeded, database_u
     fresh = seeded.accounts.create(email="fresh@example.com", full_name="F", country="US")
     seeded.sql("update accounts set currency = 'USD' where id = :id", write=True, id=fresh.id)
     assert seeded.accounts.get(fresh.id).currency == "USD"
+
+
+@pytest.mark.parametrize(
+    "when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "infinity", "-infinity"]
+)
+def test_a_posting_time_no_reader_could_hold_is_refused_on_every_path(seeded, database_url, when):
+    # In UTC the first two are the year 0 and the year 10000: PostgreSQL would store them, and the
+    # append-only ledger would then hold a row that every read meeting it fails on.
+    before = counts(database_url)
+    outside = "field 'occurred_at': must fall within the years 1 to 9999 (UTC)"
+    if not when.endswith("infinity"):  # a Python caller cannot even say infinity
+        with pytest.raises(ValidationFailed, match=re.escape(outside)):
+            seeded.transactions.post(1, "deposit", "1.00", occurred_at=when)
+        frame = pd.DataFrame(
+            {
+                "account_id": [1, 2],
+                "kind": "deposit",
+                "amount": ["1.00", "2.00"],
+                "occurred_at": ["2025-01-01T00:00:00+00:00", when],
+            }
+        )
+        with pytest.raises(ValidationFailed, match=re.escape(f"row 1, {outside}")):
+            seeded.transactions.post_frame(frame)
+    with pytest.raises(ValidationFailed, match=re.escape(outside)):
+        seeded.sql(
+            "insert into transactions (account_id, kind, amount, occurred_at)"
+            " values (1, 'deposit', 1, cast(:w as timestamptz))",
+            write=True,
+            w=when,
+        )
+    with writer(database_url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "insert into transactions (account_id, kind, amount, occurred_at) values (1, 'deposit', 1, %s)",
+            (when,),
+        )
+    assert counts(database_url) == before
+    assert len(seeded.transactions.frame()) == before[0]  # and every posting still reads
+
+
+def test_no_time_a_reader_could_not_hold_is_taken_in_any_table(seeded, database_url):
+    with pytest.raises(ValidationFailed, match=re.escape("field 'created_at': must fall within the years 1")):
+        seeded.sql("update accounts set created_at = 'infinity' where id = 1", write=True)
+    with writer(database_url) as conn:
+        for statement in (
+            "update accounts set updated_at = '10000-01-01' where id = 1",
+            "update accounts set created_at = '-infinity' where id = 2",
+            "insert into audit_log (actor, action, entity, entity_id, at)"
+            " values ('x', 'update', 'account', 1, 'infinity')",
+        ):
+            with pytest.raises(psycopg.errors.CheckViolation, match="_readable"):
+                conn.execute(statement)
+    assert len(seeded.accounts.frame()) == 5 and len(seeded.audit.frame()) > 0
 
 
 @pytest.mark.parametrize(

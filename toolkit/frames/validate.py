@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from numbers import Number
 from typing import Any
 
@@ -11,9 +12,16 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Table, UniqueConstraint
 
+from toolkit.errors import READABLE_YEARS
 from toolkit.frames.decimals import decimal_column
 from toolkit.frames.schema import arrow_type, categories, pandas_dtype
 from toolkit.frames.text import UNSTORABLE, all_text, one_of, unstorable
+
+# The timestamps every reader here can hold (Python's datetime); PostgreSQL takes 4713 BC to 294276 AD.
+FIRST_READABLE, PAST_READABLE = (
+    pd.Timestamp(datetime(1, 1, 1), tz="UTC"),
+    pd.Timestamp(datetime(9999, 12, 31), tz="UTC") + pd.Timedelta(days=1),
+)
 
 Check = Callable[[pd.DataFrame], Iterable[tuple["pd.Series[bool]", str, str]]]
 
@@ -141,7 +149,9 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         number = values.astype(object).map(lambda v: isinstance(v, Number)).astype(bool)
         stamps = pd.to_datetime(values.astype(object).where(~number, None), utc=True, errors="coerce")
         issues.where(present & (number | stamps.isna()), name, "expected a timestamp")
-        return stamps.astype(pandas_dtype(column))
+        outside = stamps.notna() & ((stamps < FIRST_READABLE) | (stamps >= PAST_READABLE))
+        issues.where(outside, name, READABLE_YEARS)
+        return stamps.where(~outside).astype(pandas_dtype(column))
     return values
 
 

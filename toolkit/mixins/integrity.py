@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from toolkit.errors import (
+    READABLE_YEARS,
     AccountClosed,
     Conflict,
     DuplicateEmail,
@@ -80,6 +81,8 @@ def translate(error: Exception, context: dict[str, Any] | None = None) -> Except
         return ValidationFailed(
             Issue(context.get("row"), "currency", currency_fixed(account_of(error, context)))
         )
+    if name and name.endswith("_readable") and (column := readable_column(error, name)):
+        return ValidationFailed(Issue(context.get("row"), column, READABLE_YEARS))
     if name and name in CHECK_FIELDS:
         field, reason = CHECK_FIELDS[name]
         return ValidationFailed(Issue(context.get("row"), field, reason))
@@ -113,6 +116,14 @@ def failing_row_id(error: Exception) -> Any:
     detail = getattr(getattr(driver_error(error), "diag", None), "message_detail", None) or ""
     first = detail.partition("Failing row contains (")[2].partition(",")[0]
     return int(first) if first.isdigit() else "?"
+
+
+def readable_column(error: Exception, name: str) -> str | None:
+    """`occurred_at` of `ck_transactions_occurred_at_readable` (models.base.readable_time), the table being
+    the one the database names."""
+    table = getattr(getattr(driver_error(error), "diag", None), "table_name", None)
+    prefix = f"ck_{table}_"
+    return name.removeprefix(prefix).removesuffix("_readable") if table and name.startswith(prefix) else None
 
 
 def key_columns(detail: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, Numeric, St
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
-from toolkit.models.base import Base
+from toolkit.models.base import Base, readable_time
 from toolkit.models.enums import AccountStatus, Plan
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -37,6 +37,8 @@ class AccountModel(Base):
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_format"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
         CheckConstraint("version >= 1", name="version_positive"),
+        readable_time("created_at"),
+        readable_time("updated_at"),
         # Most accounts are active, and a filter on "active" reads most of the table anyway: the index
         # serves the rare statuses and costs nothing on writes of active accounts.
         Index("ix_accounts_status", "status", postgresql_where=text("status <> 'active'")),

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, Identity, Index, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from toolkit.models.account import enum_column
-from toolkit.models.base import Base
+from toolkit.models.base import Base, readable_time
 from toolkit.models.enums import KeyScope
 
 
@@ -17,6 +17,9 @@ class ApiKeyModel(Base):
     __tablename__ = "api_keys"
     __table_args__ = (
         Index("uq_api_keys_active_name", "name", unique=True, postgresql_where=text("revoked_at IS NULL")),
+        readable_time("created_at"),
+        readable_time("revoked_at"),
+        readable_time("expires_at"),
         {"info": {"private": True, "never_deleted": True}},
     )
 

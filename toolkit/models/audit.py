@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from toolkit.models.base import Base
+from toolkit.models.base import Base, readable_time
 
 
 class AuditEntryModel(Base):
@@ -32,6 +32,7 @@ class AuditEntryModel(Base):
         # B-tree's cost per written row.
         Index("ix_audit_log_at", "at", postgresql_using="brin"),
         CheckConstraint("last_entity_id >= entity_id", name="entity_range_ordered"),
+        readable_time("at"),
         {"info": {"append_only": True}},
     )
 

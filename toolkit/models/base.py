@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
@@ -16,6 +16,16 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# What Python's datetime, and so every reader here (entities, frames, the HTTP API), can hold: PostgreSQL
+# takes 4713 BC to 294276 AD and 'infinity', any of which would make every read that meets the row fail.
+READABLE_TIME = "{column} >= '0001-01-01 00:00:00+00' AND {column} < '10000-01-01 00:00:00+00'"
+
+
+def readable_time(column: str) -> CheckConstraint:
+    """`ck_<table>_<column>_readable`: the timestamp stays within the years 1 to 9999 in UTC."""
+    return CheckConstraint(READABLE_TIME.format(column=column), name=f"{column}_readable")
 
 
 class Base(DeclarativeBase):

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from toolkit.models.account import enum_column
-from toolkit.models.base import Base
+from toolkit.models.base import Base, readable_time
 from toolkit.models.enums import TransactionKind
 
 
@@ -24,6 +24,8 @@ class TransactionModel(Base):
             " OR kind = 'adjustment'",
             name="amount_sign_matches_kind",
         ),
+        readable_time("occurred_at"),
+        readable_time("created_at"),
         Index("ix_transactions_account_id_occurred_at", "account_id", "occurred_at"),
         {"info": {"append_only": True}},
     )
