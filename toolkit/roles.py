@@ -10,7 +10,8 @@ its grants from its one declaration:
 - `info={"kept_by_database": True}`: both roles may only read it; the database's own functions write it
   (the ledger's rollup);
 - a column with `info={"moved_by_database": True}` is never written by the writer (a balance moves only
-  through the ledger's trigger).
+  through the ledger's trigger); one with `info={"set_once": True}` is given to a new row, never changed
+  (`created_at`).
 
 Nobody but the owner may TRUNCATE, create objects or change the schema; neither role may signal other backends
 or call `pg_notify` (the writer may: it announces key revocations).
@@ -71,7 +72,9 @@ def grants(tables: Iterable[Table], present: Mapping[str, set[str]]) -> list[str
         out.append(f"GRANT INSERT ({columns}) ON {name} TO {WRITER}")
         if info.get("append_only"):
             continue
-        updatable = ", ".join(quoted(c.name) for c in written if not c.primary_key)
+        updatable = ", ".join(
+            quoted(c.name) for c in written if not c.primary_key and not c.info.get("set_once")
+        )
         out.append(f"GRANT UPDATE ({updatable}) ON {name} TO {WRITER}")
         if not info.get("never_deleted"):
             out.append(f"GRANT DELETE ON {name} TO {WRITER}")

@@ -173,12 +173,16 @@ def test_a_posting_time_no_reader_could_hold_is_refused_on_every_path(seeded, da
 
 
 def test_no_time_a_reader_could_not_hold_is_taken_in_any_table(seeded, database_url):
-    with pytest.raises(ValidationFailed, match=re.escape("field 'created_at': must fall within the years 1")):
-        seeded.sql("update accounts set created_at = 'infinity' where id = 1", write=True)
+    with pytest.raises(ValidationFailed, match=re.escape("field 'updated_at': must fall within the years 1")):
+        seeded.sql(
+            "update accounts set version = version + 1, updated_at = 'infinity' where id = 1", write=True
+        )
     with writer(database_url) as conn:
         for statement in (
-            "update accounts set updated_at = '10000-01-01' where id = 1",
-            "update accounts set created_at = '-infinity' where id = 2",
+            "update accounts set version = version + 1, updated_at = '10000-01-01' where id = 1",
+            "update accounts set version = version + 1, updated_at = '-infinity' where id = 2",
+            "insert into accounts (email, full_name, country, created_at)"
+            " values ('i@example.com', 'I', 'DE', 'infinity')",
             "insert into audit_log (actor, action, entity, entity_id, at)"
             " values ('x', 'update', 'account', 1, 'infinity')",
         ):

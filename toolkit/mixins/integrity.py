@@ -77,6 +77,8 @@ def translate(error: Exception, context: dict[str, Any] | None = None) -> Except
         return AccountClosed(account_of(error, context))
     if name == "ck_accounts_never_reopened":
         return ReopenRefused(account_of(error, context))
+    if name == "ck_api_keys_stay_revoked":
+        return Conflict(str(driver_error(error)).splitlines()[0])
     if name == "ck_accounts_currency_fixed_while_funded":
         return ValidationFailed(
             Issue(context.get("row"), "currency", currency_fixed(account_of(error, context)))

@@ -58,6 +58,8 @@ class AccountModel(Base):
     balance: Mapped[Decimal] = mapped_column(
         Numeric(14, 2), server_default="0", info={"moved_by_database": True}
     )
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), index=True, info={"set_once": True}
+    )
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column(server_default="1")

@@ -27,6 +27,6 @@ class ApiKeyModel(Base):
     name: Mapped[str] = mapped_column(Text)
     scope: Mapped[KeyScope] = mapped_column(enum_column(KeyScope, "key_scope"))
     secret_hash: Mapped[str] = mapped_column(Text, unique=True)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), info={"set_once": True})
     revoked_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime | None] = mapped_column()
