@@ -5,6 +5,7 @@ that never returns)."""
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import warnings
 
@@ -157,3 +158,25 @@ def test_a_copy_to_the_client_says_what_to_use_instead(seeded, database_url, wri
         seeded.sql("copy accounts to stdout", write=write)
     assert audited(database_url) == before
     assert len(seeded.sql("select 1 as one")) == 1  # and the next call works
+
+
+@pytest.mark.parametrize(
+    ("filters", "said"),
+    [
+        ({"id": "abc"}, "field 'id': expected a whole number, got 'abc'"),
+        ({"id": [1, "x"]}, "field 'id': expected a whole number, got 'x'"),
+        ({"id": 2**70}, f"field 'id': {2**70} is out of range for the column"),
+        ({"email": "a\x00b"}, "field 'email': contains a character the database cannot store"),
+        ({"country": 5}, "field 'country': expected text, got 5"),
+        ({"status": "bogus"}, "field 'status': must be one of active, suspended, closed, got 'bogus'"),
+    ],
+    ids=["text for an id", "in a list", "beyond bigint", "NUL", "a number for text", "no such status"],
+)
+def test_a_filter_of_the_wrong_kind_is_named_before_any_sql_runs(seeded, filters, said):
+    with pytest.raises(ValidationFailed, match=re.escape(said)):
+        seeded.accounts.frame(**filters)
+
+
+def test_a_filter_given_as_text_of_a_number_still_finds_its_rows(seeded):
+    assert seeded.accounts.frame(id="2")["id"].tolist() == [2]
+    assert seeded.accounts.frame(id=["1", 3], status="active")["id"].tolist() == [1, 3]

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from toolkit.db import Database
 from toolkit.entities import Entity, changes_of
 from toolkit.errors import Issue, NotFound, StaleVersion, ValidationFailed
+from toolkit.mixins.filters import equalities
 from toolkit.mixins.integrity import translated
 from toolkit.models.base import Base
 
@@ -77,14 +78,7 @@ class CRUDMixin(Generic[M, E, U]):
         return select(self.table).where(*args, *self.equals(kwargs))
 
     def equals(self, filters: Mapping[str, Any]) -> builtins.list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        for key, value in filters.items():
-            col = self.column(key)
-            if isinstance(value, list | tuple | set | frozenset):
-                conditions.append(col.in_(list(value)))
-            else:
-                conditions.append(col.is_(None) if value is None else col == value)
-        return conditions
+        return equalities(self.column, filters)
 
     def ordering(self, order_by: OrderBy) -> builtins.list[ColumnElement[Any]]:
         """`"created_at"`, `"-created_at"` (descending), a column expression, or a list of these."""
