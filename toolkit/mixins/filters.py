@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import BigInteger, ColumnElement, Integer, SmallInteger
 
 from toolkit.errors import Issue, ValidationFailed
+from toolkit.frames.text import UNSTORABLE, storable
 
 INTEGER_RANGES = {SmallInteger: 2**15, Integer: 2**31, BigInteger: 2**63}
 
@@ -53,19 +54,9 @@ def filter_value(column: ColumnElement[Any], name: str, value: Any) -> Any:
         if bound is not None and not -bound <= converted < bound:
             raise ValidationFailed(Issue(None, name, f"{converted} is out of range for the column"))
     if isinstance(converted, str) and not storable(converted):
-        raise ValidationFailed(
-            Issue(None, name, "contains a character the database cannot store (NUL or an unpaired surrogate)")
-        )
+        raise ValidationFailed(Issue(None, name, UNSTORABLE))
     return converted
 
 
 def what(kind: type) -> str:
     return {int: "a whole number", str: "text", bool: "true or false"}.get(kind, f"a {kind.__name__}")
-
-
-def storable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
