@@ -143,3 +143,14 @@ def test_a_plan_applied_to_another_table_is_refused_not_a_syntax_error(seeded, d
     with pytest.raises(ValidationFailed, match="this plan is one of account rows, from their diff"):
         seeded.transactions.apply(plan)
     assert written(database_url) == before
+
+
+def test_a_signalling_decimal_nan_is_named_not_a_decimal_error(seeded, database_url):
+    # pandas cannot even ask whether Decimal("sNaN") is missing: its isna raises InvalidOperation.
+    before = written(database_url)
+    frame = pd.DataFrame(
+        {"account_id": [1, 2], "kind": "deposit", "amount": [Decimal("1.00"), Decimal("sNaN")]}
+    )
+    with pytest.raises(ValidationFailed, match=r"row 1, field 'amount': is required"):
+        seeded.transactions.post_frame(frame)
+    assert written(database_url) == before

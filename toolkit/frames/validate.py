@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from numbers import Number
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Table, UniqueConstraint
@@ -146,8 +148,9 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
         return decimal_column(values, target, name, issues)
     if pa.types.is_timestamp(target):
         # A number is not a time: pandas would read 1 as 1970-01-01 00:00:00.000000001.
-        number = values.astype(object).map(lambda v: isinstance(v, Number)).astype(bool)
-        stamps = pd.to_datetime(values.astype(object).where(~number, None), utc=True, errors="coerce")
+        number = numbers_in(values, present)
+        given = values.astype(object).where(~number, None) if number.any() else values
+        stamps = pd.to_datetime(given, utc=True, errors="coerce")
         issues.where(present & (number | stamps.isna()), name, "expected a timestamp")
         outside = stamps.notna() & ((stamps < FIRST_READABLE) | (stamps >= PAST_READABLE))
         issues.where(outside, name, READABLE_YEARS)
@@ -155,13 +158,38 @@ def coerce_column(values: pd.Series, spec: FrameSpec, name: str, issues: Issues)
     return values
 
 
+def numbers_in(values: pd.Series, present: pd.Series) -> pd.Series:
+    """Cells holding a number (or a boolean): every present one of a numeric column, any of an object column
+    (looked at one by one), none of a column of times or text (a million times are not boxed to ask)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return present
+    if values.dtype == object:
+        return values.map(lambda v: isinstance(v, Number)).astype(bool)
+    return pd.Series(False, index=values.index)
+
+
 def repeated(values: pd.DataFrame) -> pd.Series:
     """Rows whose values (all given) another row repeats."""
     return values.notna().all(axis=1) & values.duplicated(keep=False)
 
 
+def quieted(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each signalling Decimal NaN as a quiet one (missing): pandas cannot even ask whether a
+    signalling one is missing (`isna` raises InvalidOperation)."""
+    objects = [n for n, kind in frame.dtypes.items() if kind == np.dtype("O")]
+    for name in (n for n in objects if objects.count(n) == 1):  # a repeated name is refused later
+        try:
+            frame[name].isna()
+        except InvalidOperation:
+            quiet = frame[name].map(lambda v: Decimal("NaN") if isinstance(v, Decimal) and v.is_snan() else v)
+            frame = frame.copy(deep=False)
+            frame[name] = quiet
+    return frame
+
+
 def check_frame(frame: pd.DataFrame, spec: FrameSpec, issues: Issues, *, inserting: bool) -> pd.DataFrame:
     """Unknown columns refused; every known column coerced, normalised and checked."""
+    frame = quieted(frame)
     unknown = [c for c in frame.columns if c not in spec.known]
     for name in unknown:
         issues.add([None], str(name), f"unknown column (known: {', '.join(spec.known)})")
