@@ -4,4 +4,4 @@ from toolkit.repositories import AuditRepository
 from toolkit.resources import Resource
 from toolkit.services.audit import AuditService
 
-RESOURCE = Resource("audit", AuditRepository, AuditService, read_key_hides={"entity": ("sql",)})
+RESOURCE = Resource("audit", AuditRepository, AuditService, read_key_hides={"entity": ("sql", "api_key")})

@@ -1,4 +1,5 @@
-"""Audit rows of `qa.sql(..., write=True)` hold statements and their parameters: write keys only."""
+"""Audit rows of `qa.sql(..., write=True)` hold statements and their parameters, and those of API keys name
+every key and its scope: write keys only."""
 
 from __future__ import annotations
 
@@ -46,3 +47,13 @@ async def test_a_write_key_sees_sql_audit_rows(client, write_key, sql_audit_row)
     response = await client.get("/v1/audit?entity=eq.sql", headers=write_key | {"Prefer": "count=exact"})
     assert [row["changes"] for row in response.json()] == [SECRET_PARAMS]
     assert response.headers["content-range"] == "0-0/1"
+
+
+async def test_a_read_key_never_sees_which_keys_exist(client, read_key, write_key):
+    # Both fixtures' keys were created through the service, so the audit log holds their creation.
+    hidden = await client.get("/v1/audit?entity=eq.api_key", headers=read_key)
+    assert hidden.status_code == 200 and hidden.json() == []
+    listed = await client.get("/v1/audit", headers=read_key)
+    assert "api_key" not in {row["entity"] for row in listed.json()}
+    seen = await client.get("/v1/audit?entity=eq.api_key", headers=write_key)
+    assert {row["changes"]["name"]["new"] for row in seen.json()} >= {"reader", "writer"}

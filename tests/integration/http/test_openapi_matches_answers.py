@@ -60,14 +60,27 @@ async def sample(run: Any) -> None:
     await run(SampleDataService, lambda s: s.load_if_empty(accounts=60, transactions=400))
 
 
+async def row_ids(client, read_key):
+    """`/v1/accounts/{account_id}` as `/v1/accounts/1`: the path of a row a read key sees. For the audit, its
+    first row a read key may see (the log's first rows record the keys' creation, which it may not)."""
+    [audit] = (await client.get("/v1/audit?limit=1&order=id", headers=read_key)).json()
+
+    def row(path: str) -> str:
+        one = str(audit["id"]) if path.startswith("/v1/audit/") else "1"
+        return path.replace(path[path.find("{") : path.find("}") + 1], one)
+
+    return row
+
+
 async def test_every_get_answer_on_the_sample_data_is_what_the_document_says(client, read_key, sample):
     document = (await client.get("/schema/openapi.json")).json()
     validate(document)
     asked: list[str] = []
+    row = await row_ids(client, read_key)
     for path, item in document["paths"].items():
         if "get" not in item or path.startswith("/health"):
             continue
-        urls = [path.replace(path[path.find("{") : path.find("}") + 1], "1")] if "{" in path else []
+        urls = [row(path)] if "{" in path else []
         if path.startswith("/v1/metrics"):
             urls = [f"{path}?{query}" for query in METRICS[path]]
         elif not urls:
@@ -148,6 +161,7 @@ async def test_every_get_route_documents_its_head_and_answers_it_as_documented(c
     document = (await client.get("/schema/openapi.json")).json()
     validate(document)
     asked = []
+    row = await row_ids(client, read_key)
     for path, item in document["paths"].items():
         if "get" not in item:
             continue
@@ -155,7 +169,7 @@ async def test_every_get_route_documents_its_head_and_answers_it_as_documented(c
         assert set(head["responses"]) == set(item["get"]["responses"]), path
         assert not any("content" in answer for answer in head["responses"].values()), path
         assert head.get("parameters") == item["get"].get("parameters"), path
-        url = path.replace(path[path.find("{") : path.find("}") + 1], "1") if "{" in path else path
+        url = row(path) if "{" in path else path
         got, headed = (await client.get(url, headers=read_key)), (await client.head(url, headers=read_key))
         assert headed.status_code == got.status_code == 200 and headed.content == b"", url
         assert headed.headers["content-length"] == got.headers["content-length"], url
