@@ -180,3 +180,4 @@ def test_a_filter_of_the_wrong_kind_is_named_before_any_sql_runs(seeded, filters
 def test_a_filter_given_as_text_of_a_number_still_finds_its_rows(seeded):
     assert seeded.accounts.frame(id="2")["id"].tolist() == [2]
     assert seeded.accounts.frame(id=["1", 3], status="active")["id"].tolist() == [1, 3]
+    assert seeded.accounts.frame(id=2**40).empty  # a bigint beyond int32 is a row that may exist

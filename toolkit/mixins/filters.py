@@ -13,7 +13,8 @@ from sqlalchemy import BigInteger, ColumnElement, Integer, SmallInteger
 from toolkit.errors import Issue, ValidationFailed
 from toolkit.frames.text import UNSTORABLE, storable
 
-INTEGER_RANGES = {SmallInteger: 2**15, Integer: 2**31, BigInteger: 2**63}
+# Most specific first: BigInteger and SmallInteger are both kinds of Integer.
+INTEGER_RANGES = {BigInteger: 2**63, SmallInteger: 2**15, Integer: 2**31}
 
 
 def equalities(
